@@ -1,0 +1,34 @@
+package io.routepool.core;
+
+import java.io.IOException;
+
+/**
+ * Makes and disposes of the pooled connections. The pool never calls it under a lock: a slow
+ * {@code create} delays only the caller that asked for the new connection.
+ *
+ * @param <R> route (any type with value {@code equals}/{@code hashCode})
+ * @param <C> connection
+ */
+public interface ConnectionFactory<R, C> {
+
+    /**
+     * Creates a connection for {@code route}. Called on the leasing thread (or the async executor)
+     * after capacity has been reserved; if it throws, the reservation is returned and the exception
+     * reaches the caller. Must not return {@code null}.
+     */
+    C create(R route) throws IOException;
+
+    /**
+     * Closes {@code connection}. Called exactly once per created connection, outside any lock.
+     * Exceptions are logged and otherwise ignored.
+     */
+    void close(C connection, CloseMode mode);
+
+    /**
+     * Whether the connection is still open from the pool's point of view (a cheap local check, no I/O).
+     * Idle connections found closed are dropped at lease. Defaults to {@code true}.
+     */
+    default boolean isOpen(C connection) {
+        return true;
+    }
+}

@@ -1,0 +1,111 @@
+package io.routepool.core;
+
+/**
+ * A pooled connection and its bookkeeping: the handle a lease returns and a release takes back.
+ * The same object is handed out again each time its connection is reused.
+ *
+ * <p>Times are nanoseconds on the pool's {@link TimeSource}; {@link #NEVER} means unbounded.
+ * {@code validityDeadline} is fixed at creation ({@code created + timeToLive}); {@code expiry} is
+ * set at each release to {@code min(now + keepAlive, validityDeadline)}.
+ *
+ * <p>While an entry is leased, its lessee may read it and call {@link #setState}; the pool does not
+ * touch it. While it is idle, the pool owns it and its fields may change under another lessee;
+ * values read then (for instance from {@link KeyedPool#availableEntries()}) are a snapshot.
+ *
+ * @param <R> route
+ * @param <C> connection
+ */
+public final class PoolEntry<R, C> {
+
+    /** Marks an unbounded deadline. */
+    public static final long NEVER = Long.MAX_VALUE;
+
+    // Placement, guarded by segment.lock. Every entry is in exactly one place.
+    static final int LEASED = 1;   // in segment's leased list, owned by one lessee (or granted to a waiter)
+    static final int IDLE = 2;     // in segment's idle list
+    static final int DETACHED = 3; // in no list: being evicted/closed by the thread that detached it
+    static final int CLOSED = 4;   // closed; never placed again
+
+    final RouteSegment<R, C> segment;
+    private final long id;
+    private final C connection;
+    private final long created;
+    private final long validityDeadline;
+
+    // Written by the lessee before release (or by the pool under segment.lock);
+    // published to the next lessee by segment.lock.
+    private Object state;
+    long updated;
+    long expiry;
+
+    // Guarded by segment.lock.
+    int placement;
+    /** Set under segment.lock when close(IMMEDIATE) closed this leased connection: release must not close it again. */
+    boolean closedByPool;
+    PoolEntry<R, C> prev;
+    PoolEntry<R, C> next;
+
+    PoolEntry(RouteSegment<R, C> segment, long id, C connection, long created, long validityDeadline) {
+        this.segment = segment;
+        this.id = id;
+        this.connection = connection;
+        this.created = created;
+        this.validityDeadline = validityDeadline;
+        this.updated = created;
+        this.expiry = validityDeadline;
+    }
+
+    /** The route this connection serves. */
+    public R route() {
+        return segment.route;
+    }
+
+    /** The pooled connection. */
+    public C connection() {
+        return connection;
+    }
+
+    /** Creation number within the pool: 1 for the first connection created, then 2, 3, ... */
+    public long id() {
+        return id;
+    }
+
+    /** The state stored with the connection (HttpClient: the user token), or {@code null}. */
+    public Object state() {
+        return state;
+    }
+
+    /** Sets the state the connection will carry when released; call only while holding the lease. */
+    public void setState(Object state) {
+        this.state = state;
+    }
+
+    public long createdNanos() {
+        return created;
+    }
+
+    /** When the entry was last released (its creation time before its first release). */
+    public long updatedNanos() {
+        return updated;
+    }
+
+    /** {@code created + timeToLive}, or {@link #NEVER}. */
+    public long validityDeadlineNanos() {
+        return validityDeadline;
+    }
+
+    /** When the idle connection expires, or {@link #NEVER}. */
+    public long expiryNanos() {
+        return expiry;
+    }
+
+    /** {@code now >= expiry}, as HttpCore's {@code PoolEntry.isExpired}. */
+    public boolean isExpired(long nowNanos) {
+        return nowNanos >= expiry;
+    }
+
+    @Override
+    public String toString() {
+        return "[id:" + id + "][route:" + segment.route + "][state:" + state + "]";
+    }
+}

@@ -1,0 +1,243 @@
+package io.routepool.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One route's pool (HttpCore's {@code RouteSpecificPool}): its idle and leased entries and the
+ * waiters that only a connection of this route can serve. Everything below is guarded by
+ * {@link #lock}, which is never held across routes, never held during I/O or user callbacks
+ * (except {@code state.equals}, see DESIGN.md), and never held while taking another segment's lock.
+ * The pool's capacity lock may be taken while holding it, never the other way round.
+ */
+final class RouteSegment<R, C> {
+
+    final LockLightPool<R, C> pool;
+    final R route;
+    final ReentrantLock lock = new ReentrantLock();
+
+    /** This route's own limit, or -1 for the pool default. Written under the pool's segment-map bin lock; read racily. */
+    volatile int maxOverride;
+
+    // ---- guarded by lock ----
+
+    /** Idle entries, a LIFO list: head = most recently released, tail = least recently released. */
+    PoolEntry<R, C> idleHead;
+    PoolEntry<R, C> idleTail;
+    /** Leased entries, in no particular order (for enumeration and close). */
+    PoolEntry<R, C> leasedHead;
+
+    int idle;      // == length of the idle list
+    int leased;    // leased entries + creations in flight for a lessee
+    int reserved;  // route units held by this route's waiters in the pool's capacity queue
+    /**
+     * Route units in use: idle + leased + reserved + entries detached for closing.
+     * Invariant: allocated <= max() at every instant, except after a limit was lowered below the
+     * leased count; and idle > 0 implies allocated <= max() (surplus idle entries are closed).
+     */
+    int allocated;
+
+    /** Waiters blocked on this route's limit, FIFO (head = oldest). */
+    LeaseAttempt<R, C> waitHead;
+    LeaseAttempt<R, C> waitTail;
+    int routeWaiters;
+    /** This route's waiters in the pool's capacity queue (for stats). */
+    int capacityWaiters;
+
+    /** Removed from the pool's map; a thread that finds it retired looks the route up again. */
+    boolean retired;
+
+    RouteSegment(LockLightPool<R, C> pool, R route, int maxOverride) {
+        this.pool = pool;
+        this.route = route;
+        this.maxOverride = maxOverride;
+    }
+
+    int max(int defaultMax) {
+        int own = maxOverride;
+        return own >= 0 ? own : defaultMax;
+    }
+
+    /**
+     * HttpCore's {@code getFree(state)}: the most recently released idle entry whose state equals
+     * {@code state}, else the most recently released one with a null state. Moves it to leased.
+     */
+    PoolEntry<R, C> claimIdle(Object state) {
+        PoolEntry<R, C> e = idleHead;
+        if (e == null) {
+            return null;
+        }
+        if (state != null) {
+            for (; e != null; e = e.next) {
+                if (state.equals(e.state())) {
+                    return moveIdleToLeased(e);
+                }
+            }
+            e = idleHead;
+        }
+        for (; e != null; e = e.next) {
+            if (e.state() == null) {
+                return moveIdleToLeased(e);
+            }
+        }
+        return null;
+    }
+
+    private PoolEntry<R, C> moveIdleToLeased(PoolEntry<R, C> e) {
+        unlinkIdle(e);
+        linkLeased(e);
+        leased++;
+        return e;
+    }
+
+    /** Pushes a released entry on the idle list (most recent). */
+    void pushIdle(PoolEntry<R, C> e) {
+        e.placement = PoolEntry.IDLE;
+        e.prev = null;
+        e.next = idleHead;
+        if (idleHead != null) {
+            idleHead.prev = e;
+        } else {
+            idleTail = e;
+        }
+        idleHead = e;
+        idle++;
+    }
+
+    /** Puts back an entry that was detached from the tail (it stays the least recently released). */
+    void appendIdle(PoolEntry<R, C> e) {
+        e.placement = PoolEntry.IDLE;
+        e.next = null;
+        e.prev = idleTail;
+        if (idleTail != null) {
+            idleTail.next = e;
+        } else {
+            idleHead = e;
+        }
+        idleTail = e;
+        idle++;
+    }
+
+    void unlinkIdle(PoolEntry<R, C> e) {
+        if (e.prev != null) {
+            e.prev.next = e.next;
+        } else {
+            idleHead = e.next;
+        }
+        if (e.next != null) {
+            e.next.prev = e.prev;
+        } else {
+            idleTail = e.prev;
+        }
+        e.prev = null;
+        e.next = null;
+        idle--;
+    }
+
+    /** Detaches the least recently released idle entry (it stays in {@code allocated} until closed). */
+    PoolEntry<R, C> detachIdleTail() {
+        PoolEntry<R, C> e = idleTail;
+        if (e != null) {
+            unlinkIdle(e);
+            e.placement = PoolEntry.DETACHED;
+        }
+        return e;
+    }
+
+    void linkLeased(PoolEntry<R, C> e) {
+        e.placement = PoolEntry.LEASED;
+        e.prev = null;
+        e.next = leasedHead;
+        if (leasedHead != null) {
+            leasedHead.prev = e;
+        }
+        leasedHead = e;
+    }
+
+    void unlinkLeased(PoolEntry<R, C> e) {
+        if (e.prev != null) {
+            e.prev.next = e.next;
+        } else {
+            leasedHead = e.next;
+        }
+        if (e.next != null) {
+            e.next.prev = e.prev;
+        }
+        e.prev = null;
+        e.next = null;
+    }
+
+    // ---- route waiters (guarded by lock) ----
+
+    void enqueueWaiter(LeaseAttempt<R, C> w) {
+        w.queued = true;
+        w.qprev = waitTail;
+        w.qnext = null;
+        if (waitTail != null) {
+            waitTail.qnext = w;
+        } else {
+            waitHead = w;
+        }
+        waitTail = w;
+        routeWaiters++;
+    }
+
+    void removeWaiter(LeaseAttempt<R, C> w) {
+        if (!w.queued) {
+            return;
+        }
+        if (w.qprev != null) {
+            w.qprev.qnext = w.qnext;
+        } else {
+            waitHead = w.qnext;
+        }
+        if (w.qnext != null) {
+            w.qnext.qprev = w.qprev;
+        } else {
+            waitTail = w.qprev;
+        }
+        w.qprev = null;
+        w.qnext = null;
+        w.queued = false;
+        routeWaiters--;
+    }
+
+    /** The oldest waiter still waiting whose requested state can use an entry of {@code entryState}, or null. */
+    LeaseAttempt<R, C> oldestWaiterFor(Object entryState) {
+        for (LeaseAttempt<R, C> w = waitHead; w != null; w = w.qnext) {
+            if (w.isWaiting() && LockLightPool.canUse(w.state, entryState)) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    /** The oldest waiter still waiting, or null. */
+    LeaseAttempt<R, C> oldestWaiter() {
+        for (LeaseAttempt<R, C> w = waitHead; w != null; w = w.qnext) {
+            if (w.isWaiting()) {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    List<LeaseAttempt<R, C>> drainWaiters() {
+        List<LeaseAttempt<R, C>> all = new ArrayList<>(routeWaiters);
+        while (waitHead != null) {
+            LeaseAttempt<R, C> w = waitHead;
+            removeWaiter(w);
+            all.add(w);
+        }
+        return all;
+    }
+
+    PoolStats stats(int defaultMax) {
+        return new PoolStats(leased, routeWaiters + capacityWaiters, idle, max(defaultMax));
+    }
+
+    boolean isEmpty() {
+        return allocated == 0 && routeWaiters == 0 && capacityWaiters == 0;
+    }
+}
