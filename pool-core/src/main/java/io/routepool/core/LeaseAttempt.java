@@ -81,6 +81,8 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
     RouteSegment<R, C> segment;
     /** True while this node is (or was, until its grant is handled) in the capacity queue holding a route unit. */
     boolean capacityWaiter;
+    /** A RETRY grant not yet acted on: if this lease ends before using it, it is passed on. */
+    private boolean retryGranted;
     private boolean timerArmed;
     private PoolEntry<R, C> result;
     private Throwable failure;
@@ -121,10 +123,16 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
 
     /** Wakes the owner after a grant; never called under a lock (the async executor is user code). */
     void wake() {
-        if (future != null) {
-            pool.asyncExecutor.execute(this::resumeAsync);
-        } else {
+        if (future == null) {
             LockSupport.unpark(thread);
+            return;
+        }
+        try {
+            pool.asyncExecutor.execute(this::resumeAsync);
+        } catch (RuntimeException rejected) {
+            // the grant is committed: never let the rejection reach the thread that made it
+            giveBack();
+            failAsync(rejected);
         }
     }
 
@@ -198,6 +206,19 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
      * this node now waits in a queue.
      */
     PoolEntry<R, C> step() throws TimeoutException, IOException {
+        boolean retry = retryGranted;
+        retryGranted = false;
+        try {
+            return step0();
+        } catch (TimeoutException | IOException | RuntimeException | Error e) {
+            if (retry) {
+                pool.passRetry(segment); // the retry this lease could not use goes to the next waiter
+            }
+            throw e;
+        }
+    }
+
+    private PoolEntry<R, C> step0() throws TimeoutException, IOException {
         for (;;) {
             if (cancelRequested()) {
                 throw cancelled();
@@ -274,6 +295,15 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                     }
                     PoolEntry<R, C> lru = pool.evictGlobalLru(false);
                     if (lru != null) {
+                        if (lru.segment == seg && LockLightPool.canUse(state, lru.state())) {
+                            // released since we looked: reuse it instead of closing and recreating
+                            pool.reuseVictim(lru, RouteUnit.LEASED);
+                            PoolEntry<R, C> e = pool.checkOut(lru, this);
+                            if (e != null) {
+                                return e;
+                            }
+                            continue;
+                        }
                         return pool.createConnection(seg, lru, true);
                     }
                     if (timeoutNanos == 0) {
@@ -295,7 +325,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
     private static final int O_RESERVED = 7;
 
     /** Holding a route unit of {@code seg}, waits in the capacity queue for a pool unit. */
-    private PoolEntry<R, C> waitForCapacity(RouteSegment<R, C> seg) throws IOException {
+    private PoolEntry<R, C> waitForCapacity(RouteSegment<R, C> seg) throws TimeoutException, IOException {
         this.segment = seg;
         this.capacityWaiter = true;
         pool.routeUnitToReserved(seg);
@@ -312,7 +342,20 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
             if (abandon()) {
                 pool.removeCapacityWaiter(this);
                 capacityWaiter = false;
-                pool.reservedToLeased(seg);
+                if (lru != null && lru.segment == seg && LockLightPool.canUse(state, lru.state())) {
+                    pool.reuseVictim(lru, RouteUnit.RESERVED);
+                    PoolEntry<R, C> e = pool.checkOut(lru, this);
+                    return e != null ? e : step0();
+                }
+                if (!pool.reservedToLeased(seg, true)) {
+                    // the route limit was lowered meanwhile: give the pool unit back and start over
+                    if (unit) {
+                        pool.releaseGlobalUnit();
+                    } else {
+                        pool.restoreIdle(lru, true);
+                    }
+                    return step0();
+                }
                 return pool.createConnection(seg, lru, lru != null);
             }
             // granted (or cancelled) meanwhile: keep the grant, hand back what we took
@@ -338,18 +381,28 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
         clearGrant();
         if (capacityWaiter) {
             capacityWaiter = false;
-            if (kind == PERMIT) {
-                pool.reservedToLeased(segment);
-            } else {
+            if (kind != PERMIT) {
                 pool.freeRouteUnit(segment, RouteUnit.RESERVED);
+            } else if (!pool.reservedToLeased(segment, true)) {
+                // the route limit was lowered while we waited: hand the pool unit on, lease again
+                if (v != null) {
+                    pool.restoreIdle(v, true);
+                } else {
+                    pool.releaseGlobalUnit();
+                }
+                return null;
             }
         }
         switch (kind) {
             case ENTRY:
+                if (!pool.takeGranted(entry)) {
+                    throw pool.closedException();
+                }
                 return pool.checkOut(entry, this);
             case PERMIT:
                 return pool.createConnection(segment, v, vOwns);
             case RETRY:
+                retryGranted = true;
                 return null;
             default:
                 throw pool.closedException();
@@ -366,15 +419,17 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
         if (capacityWaiter) {
             capacityWaiter = false;
             if (kind == PERMIT) {
-                pool.reservedToLeased(segment);
+                pool.reservedToLeased(segment, false);
             } else {
                 pool.freeRouteUnit(segment, RouteUnit.RESERVED);
             }
         }
         if (kind == ENTRY) {
-            pool.release(entry, true);
+            pool.requeue(entry);
         } else if (kind == PERMIT) {
             pool.dropPermit(segment, v, vOwns);
+        } else if (kind == RETRY) {
+            pool.passRetry(segment);
         }
     }
 
@@ -435,7 +490,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
             throw ex;
         }
         if (!REQUEST_STATE.compareAndSet(this, ACTIVE, DONE)) {
-            pool.release(e, true); // cancelled at the same moment: the connection goes back
+            pool.requeue(e); // cancelled at the same moment: the connection goes back
             throw cancelled();
         }
         result = e;
@@ -478,7 +533,11 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                 }
             }
         });
-        pool.asyncExecutor.execute(this::runAsync);
+        try {
+            pool.asyncExecutor.execute(this::runAsync);
+        } catch (RuntimeException rejected) {
+            failAsync(rejected);
+        }
     }
 
     private void runAsync() {
@@ -521,7 +580,15 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
             onTimer(); // the deadline passed while this lease was not waiting
         } else if (!timerArmed) {
             timerArmed = true;
-            CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS, pool.asyncExecutor).execute(this::onTimer);
+            // The delay runs on the JDK's delayer thread, in real time (not the pool's TimeSource);
+            // the timeout itself is handled on the pool's executor, or inline if it refuses.
+            CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+                try {
+                    pool.asyncExecutor.execute(this::onTimer);
+                } catch (RuntimeException rejected) {
+                    onTimer();
+                }
+            });
         }
     }
 
@@ -536,7 +603,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
 
     private void completeAsync(PoolEntry<R, C> e) {
         if (!REQUEST_STATE.compareAndSet(this, ACTIVE, DONE) || !future.complete(e)) {
-            pool.release(e, true);
+            pool.requeue(e);
         }
     }
 

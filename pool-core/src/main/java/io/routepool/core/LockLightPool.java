@@ -361,27 +361,39 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     }
 
     /**
-     * Puts back a victim that turned out not to be needed (it stays the route's least recently
-     * released); then, if {@code serveWaiters}, lets capacity waiters evict for themselves.
+     * Puts back a detached victim that turned out not to be needed, through the same decision as a
+     * release (it may serve a waiter, or be closed if a limit was lowered meanwhile); its timestamps
+     * are kept. Then, if {@code serveWaiters}, lets capacity waiters evict for themselves.
      */
     void restoreIdle(PoolEntry<R, C> victim, boolean serveWaiters) {
         RouteSegment<R, C> seg = victim.segment;
-        boolean pooled;
+        Object outcome;
         seg.lock.lock();
         try {
-            pooled = !closed;
-            if (pooled) {
-                seg.appendIdle(victim);
-            }
+            outcome = placeLocked(seg, victim);
         } finally {
             seg.lock.unlock();
         }
-        if (!pooled) {
-            closeConnection(victim, CloseMode.GRACEFUL);
-            freeUnit(seg, victim, RouteUnit.DETACHED);
-        } else if (serveWaiters && capacityWaiterCount != 0) {
-            serveCapacityFromIdle();
+        finishPlacement(seg, victim, outcome, serveWaiters);
+    }
+
+    /**
+     * Puts back an entry that a lease obtained but cannot hand to its caller (cancelled or interrupted at
+     * the same moment): like a reusable release, but keeping its {@code updated} and {@code expiry}.
+     */
+    void requeue(PoolEntry<R, C> entry) {
+        RouteSegment<R, C> seg = entry.segment;
+        Object outcome;
+        seg.lock.lock();
+        try {
+            if (entry.placement != PoolEntry.LEASED && entry.placement != PoolEntry.GRANTED) {
+                throw new IllegalStateException("Entry " + entry + " is not leased");
+            }
+            outcome = entry.closedByPool ? detachLeasedLocked(seg, entry, ALREADY_CLOSED) : placeLocked(seg, entry);
+        } finally {
+            seg.lock.unlock();
         }
+        finishPlacement(seg, entry, outcome, true);
     }
 
     // ================================================================== release
@@ -406,90 +418,126 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             throw new IllegalStateException("Entry " + entry + " was not leased from this pool");
         }
         long now = clock.nanoTime();
-        LeaseAttempt<R, C> woken = null;
-        int action;
+        Object outcome;
         seg.lock.lock();
         try {
             if (entry.placement != PoolEntry.LEASED) {
                 throw new IllegalStateException("Entry " + entry + " is not leased: released twice?");
             }
             if (entry.closedByPool) {
-                action = R_ALREADY_CLOSED;
-            } else if (!reusable || closed) {
-                action = R_CLOSE;
+                outcome = detachLeasedLocked(seg, entry, ALREADY_CLOSED);
+            } else if (!reusable) {
+                outcome = detachLeasedLocked(seg, entry, CLOSE);
             } else {
                 entry.updated = now;
                 long validity = entry.validityDeadlineNanos();
                 entry.expiry = keepAliveNanos > 0 ? Math.min(saturatedAdd(now, keepAliveNanos), validity) : validity;
-                action = R_DONE;
-                LeaseAttempt<R, C> w = grantEntryLocked(seg, entry);
-                if (w != null) {
-                    woken = w; // the entry stays LEASED, now on the waiter's behalf
-                } else if (seg.allocated > maxOf(seg) || totalAllocated.get() > maxTotal) {
-                    action = R_CLOSE; // surplus after a lowered limit
-                } else {
-                    // a waiter of another state: the route is full, so this entry makes room (excess rule);
-                    // leased stays: the entry's units now back the waiter's new connection
-                    seg.unlinkLeased(entry);
-                    entry.placement = PoolEntry.DETACHED;
-                    while ((w = oldestRouteWaiterLocked(seg)) != null) {
-                        if (w.grant(LeaseAttempt.PERMIT, null, entry, false)) {
-                            woken = w;
-                            break;
-                        }
-                    }
-                    if (woken == null) {
-                        seg.leased--;
-                        seg.pushIdle(entry); // linearization point of a reusable release
-                        action = R_POOLED;
-                    }
-                }
-            }
-            if (action == R_CLOSE || action == R_ALREADY_CLOSED) {
-                seg.unlinkLeased(entry);
-                entry.placement = PoolEntry.DETACHED;
+                outcome = placeLocked(seg, entry);
             }
         } finally {
             seg.lock.unlock();
         }
-        switch (action) {
-            case R_DONE:
-                woken.wake();
-                return;
-            case R_POOLED:
-                if (capacityWaiterCount != 0) {
-                    serveCapacityFromIdle();
-                }
-                return;
-            case R_CLOSE:
-                closeConnection(entry, CloseMode.GRACEFUL);
-                freeUnit(seg, entry, RouteUnit.LEASED);
-                return;
-            default: // R_ALREADY_CLOSED by close(IMMEDIATE)
-                freeUnit(seg, entry, RouteUnit.LEASED);
-        }
+        finishPlacement(seg, entry, outcome, true);
     }
 
-    private static final int R_DONE = 0;
-    private static final int R_POOLED = 1;
-    private static final int R_CLOSE = 2;
-    private static final int R_ALREADY_CLOSED = 3;
+    /** Outcomes of {@link #placeLocked} besides a waiter to wake. */
+    private static final Object POOLED = "pooled";
+    private static final Object CLOSE = "close";
+    private static final Object ALREADY_CLOSED = "already closed";
 
-    /** Under seg.lock: hands a released entry to the oldest route or capacity waiter that can use it. */
-    private LeaseAttempt<R, C> grantEntryLocked(RouteSegment<R, C> seg, PoolEntry<R, C> entry) {
+    private Object detachLeasedLocked(RouteSegment<R, C> seg, PoolEntry<R, C> entry, Object outcome) {
+        seg.unlinkLeased(entry);
+        seg.leased--;
+        entry.placement = PoolEntry.DETACHED;
+        return outcome;
+    }
+
+    /**
+     * Under seg.lock: decides where a reusable entry goes: it is LEASED or GRANTED (a release, a grant
+     * given back) or DETACHED (a victim put back). In order: the oldest route waiter whose state can use
+     * it; the oldest capacity waiter of this route that can use it; closed if the route or the pool is
+     * over its limit; a permit with this entry as victim to the oldest route waiter of another state
+     * (HttpCore's excess rule, at once); else the idle list (the linearization point of a release).
+     *
+     * @return a granted waiter to wake, {@link #POOLED} or {@link #CLOSE}
+     */
+    private Object placeLocked(RouteSegment<R, C> seg, PoolEntry<R, C> entry) {
+        if (entry.placement != PoolEntry.DETACHED) {
+            detachLeasedLocked(seg, entry, null);
+        }
+        if (closed) {
+            return CLOSE;
+        }
+        LeaseAttempt<R, C> w = null;
         if (seg.routeWaiters > 0) {
-            LeaseAttempt<R, C> w;
             while ((w = seg.oldestWaiterFor(entry.state())) != null) {
                 seg.removeWaiter(w);
                 if (w.grant(LeaseAttempt.ENTRY, entry, null, false)) {
-                    return w;
+                    break;
                 }
             }
         }
-        if (seg.capacityWaiters > 0) {
-            return grantCapacityWaiter(LeaseAttempt.ENTRY, entry, null, false, seg, entry.state());
+        if (w == null && seg.capacityWaiters > 0) {
+            w = grantCapacityWaiter(LeaseAttempt.ENTRY, entry, null, false, seg, entry.state());
         }
-        return null;
+        if (w != null) {
+            seg.linkLeased(entry);
+            entry.placement = PoolEntry.GRANTED; // a second release by the previous lessee now fails
+            seg.leased++;
+            return w;
+        }
+        if (seg.allocated > maxOf(seg) || totalAllocated.get() > maxTotal) {
+            return CLOSE; // surplus after a lowered limit
+        }
+        while ((w = oldestRouteWaiterLocked(seg)) != null) {
+            if (w.grant(LeaseAttempt.PERMIT, null, entry, false)) {
+                seg.leased++; // the entry's units now back the waiter's new connection
+                return w;
+            }
+        }
+        seg.pushIdle(entry);
+        return POOLED;
+    }
+
+    private void finishPlacement(RouteSegment<R, C> seg, PoolEntry<R, C> entry, Object outcome, boolean serveWaiters) {
+        if (outcome == POOLED) {
+            if (serveWaiters && capacityWaiterCount != 0) {
+                serveCapacityFromIdle();
+            }
+        } else if (outcome == CLOSE) {
+            closeConnection(entry, CloseMode.GRACEFUL);
+            freeUnit(seg, entry, RouteUnit.DETACHED);
+        } else if (outcome == ALREADY_CLOSED) {
+            freeUnit(seg, entry, RouteUnit.DETACHED);
+        } else {
+            @SuppressWarnings("unchecked")
+            LeaseAttempt<R, C> w = (LeaseAttempt<R, C>) outcome;
+            w.wake();
+        }
+    }
+
+    /**
+     * A waiter granted {@code entry} takes it: GRANTED becomes LEASED. False if close(IMMEDIATE) closed
+     * it meanwhile; the entry is then detached and its units freed.
+     */
+    boolean takeGranted(PoolEntry<R, C> entry) {
+        RouteSegment<R, C> seg = entry.segment;
+        boolean closedMeanwhile;
+        seg.lock.lock();
+        try {
+            closedMeanwhile = entry.closedByPool;
+            if (closedMeanwhile) {
+                detachLeasedLocked(seg, entry, null);
+            } else {
+                entry.placement = PoolEntry.LEASED;
+            }
+        } finally {
+            seg.lock.unlock();
+        }
+        if (closedMeanwhile) {
+            freeUnit(seg, entry, RouteUnit.DETACHED);
+        }
+        return !closedMeanwhile;
     }
 
     private LeaseAttempt<R, C> oldestRouteWaiterLocked(RouteSegment<R, C> seg) {
@@ -509,8 +557,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         boolean mustClose;
         seg.lock.lock();
         try {
-            seg.unlinkLeased(e);
-            e.placement = PoolEntry.DETACHED;
+            detachLeasedLocked(seg, e, null);
             mustClose = !e.closedByPool;
         } finally {
             seg.lock.unlock();
@@ -518,7 +565,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         if (mustClose) {
             closeConnection(e, CloseMode.GRACEFUL);
         }
-        freeUnit(seg, e, RouteUnit.LEASED);
+        freeUnit(seg, e, RouteUnit.DETACHED);
     }
 
     // ================================================================== units
@@ -613,14 +660,66 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         }
     }
 
-    void reservedToLeased(RouteSegment<R, C> seg) {
+    /**
+     * A capacity waiter's reserved route unit becomes a lessee's. With {@code enforceLimit}, refuses
+     * (and frees the route unit) if the route went over its limit while the waiter waited.
+     */
+    boolean reservedToLeased(RouteSegment<R, C> seg, boolean enforceLimit) {
+        LeaseAttempt<R, C> retry = null;
+        boolean ok;
         seg.lock.lock();
         try {
             seg.reserved--;
             seg.capacityWaiters--;
-            seg.leased++;
+            ok = !enforceLimit || seg.allocated <= maxOf(seg);
+            if (ok) {
+                seg.leased++;
+            } else {
+                seg.allocated--;
+                retry = retryOneLocked(seg);
+            }
         } finally {
             seg.lock.unlock();
+        }
+        if (retry != null) {
+            retry.wake();
+        }
+        return ok;
+    }
+
+    /**
+     * An evicted victim turned out to be usable by the lease that evicted it: it becomes that lease's
+     * entry, and the route unit the lease held ({@code from}) is freed instead.
+     */
+    void reuseVictim(PoolEntry<R, C> victim, RouteUnit from) {
+        RouteSegment<R, C> seg = victim.segment;
+        LeaseAttempt<R, C> retry;
+        seg.lock.lock();
+        try {
+            uncount(seg, from);
+            seg.allocated--;
+            seg.linkLeased(victim);
+            seg.leased++;
+            retry = retryOneLocked(seg);
+        } finally {
+            seg.lock.unlock();
+        }
+        if (retry != null) {
+            retry.wake();
+        }
+    }
+
+    /** A RETRY grant that its waiter could not use goes to the next route waiter, if the route has room. */
+    void passRetry(RouteSegment<R, C> seg) {
+        LeaseAttempt<R, C> retry;
+        seg.lock.lock();
+        try {
+            retry = retryOneLocked(seg);
+        } finally {
+            seg.lock.unlock();
+        }
+        if (retry != null) {
+            retry.wake();
         }
     }
 
@@ -651,7 +750,11 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         }
     }
 
-    /** Idle entries exist while capacity waiters wait: evict for them, oldest waiter first. */
+    /**
+     * Idle entries exist while capacity waiters wait: evict for them, oldest waiter first. A victim
+     * nobody took goes back and the count is read again, so a waiter that enqueued meanwhile (and
+     * found nothing idle, the victim being detached) is not left parked.
+     */
     private void serveCapacityFromIdle() {
         while (capacityWaiterCount != 0 && !closed) {
             PoolEntry<R, C> victim = evictGlobalLru(false);
@@ -661,9 +764,9 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             LeaseAttempt<R, C> w = grantCapacityWaiter(LeaseAttempt.PERMIT, null, victim, true, null, null);
             if (w == null) {
                 restoreIdle(victim, false);
-                return;
+            } else {
+                w.wake();
             }
-            w.wake();
         }
     }
 

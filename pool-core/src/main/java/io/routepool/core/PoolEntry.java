@@ -25,6 +25,7 @@ public final class PoolEntry<R, C> {
     static final int IDLE = 2;     // in segment's idle list
     static final int DETACHED = 3; // in no list: being evicted/closed by the thread that detached it
     static final int CLOSED = 4;   // closed; never placed again
+    static final int GRANTED = 5;  // in segment's leased list, handed to a waiter that has not taken it yet
 
     final RouteSegment<R, C> segment;
     private final long id;
