@@ -38,7 +38,9 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * maxTotal (its own lock, touched only when someone waits on maxTotal), and volatile limits.
      *
      * Entry placement (PoolEntry.placement, guarded by its segment's lock):
-     *   LEASED   in the segment's leased list; owned by one lessee (or granted to one waiter)
+     *   LEASED   in the segment's leased list; owned by one lessee
+     *   GRANTED  in the segment's leased list; handed to a waiter that has not taken it yet
+     *            (a second release by the previous lessee fails; close(IMMEDIATE) may shut it)
      *   IDLE     in the segment's idle list; owned by the pool
      *   DETACHED in no list; owned by the one thread that detached it, which closes it (or hands it
      *            to a waiter as the victim of a permit); still counted in allocated
@@ -68,7 +70,8 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      *      within the same deadline).
      *
      * Release: under the segment lock, an entry that is LEASED is stamped (updated, expiry) and
-     * then, in this order: handed to the oldest route waiter whose state can use it; or to the
+     * then placeLocked decides (the same decision places entries given back by waiters and evicted
+     * victims that were not needed), in this order: handed to the oldest route waiter whose state can use it; or to the
      * oldest capacity waiter of the same route that can use it; closed if the route or pool is over
      * its limit; given as a permit (with the entry as victim) to the oldest route waiter of another
      * state; or pushed on the idle list (linearization point). After unlocking, if capacity waiters
