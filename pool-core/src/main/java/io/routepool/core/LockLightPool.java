@@ -1084,9 +1084,15 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         sweep(e -> now >= e.expiry);
     }
 
+    /**
+     * Closes the idle entries {@code doomed} selects and, as HttpCore's enumAvailable does, idle
+     * entries whose connection the factory reports closed. isOpen is asked outside the lock, on a
+     * snapshot; an entry leased meanwhile is left to its lessee's checks.
+     */
     private void sweep(java.util.function.Predicate<PoolEntry<R, C>> doomed) {
         for (RouteSegment<R, C> seg : segments.values()) {
-            List<PoolEntry<R, C>> victims = null;
+            List<PoolEntry<R, C>> victims = new ArrayList<>();
+            List<PoolEntry<R, C>> others = new ArrayList<>();
             seg.lock.lock();
             try {
                 PoolEntry<R, C> e = seg.idleTail;
@@ -1095,19 +1101,36 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                     if (doomed.test(e)) {
                         seg.unlinkIdle(e);
                         e.placement = PoolEntry.DETACHED;
-                        if (victims == null) {
-                            victims = new ArrayList<>();
-                        }
                         victims.add(e);
+                    } else {
+                        others.add(e);
                     }
                     e = prev;
                 }
             } finally {
                 seg.lock.unlock();
             }
-            if (victims != null) {
-                closeSurplus(seg, victims);
+            List<PoolEntry<R, C>> dead = new ArrayList<>();
+            for (PoolEntry<R, C> e : others) {
+                if (!factory.isOpen(e.connection())) {
+                    dead.add(e);
+                }
             }
+            if (!dead.isEmpty()) {
+                seg.lock.lock();
+                try {
+                    for (PoolEntry<R, C> e : dead) {
+                        if (e.placement == PoolEntry.IDLE) {
+                            seg.unlinkIdle(e);
+                            e.placement = PoolEntry.DETACHED;
+                            victims.add(e);
+                        }
+                    }
+                } finally {
+                    seg.lock.unlock();
+                }
+            }
+            closeSurplus(seg, victims);
         }
         purgeEmptySegments();
     }

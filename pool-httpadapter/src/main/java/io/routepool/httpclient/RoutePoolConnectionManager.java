@@ -1,0 +1,837 @@
+package io.routepool.httpclient;
+
+import io.routepool.core.CloseMode;
+import io.routepool.core.ConnectionFactory;
+import io.routepool.core.KeyedPool;
+import io.routepool.core.PoolClosedException;
+import io.routepool.core.PoolEntry;
+import java.io.Closeable;
+import java.io.IOException;
+import java.lang.ref.Cleaner;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.apache.http.HttpClientConnection;
+import org.apache.http.HttpHost;
+import org.apache.http.config.ConnectionConfig;
+import org.apache.http.config.Lookup;
+import org.apache.http.config.Registry;
+import org.apache.http.config.RegistryBuilder;
+import org.apache.http.config.SocketConfig;
+import org.apache.http.conn.ConnectionPoolTimeoutException;
+import org.apache.http.conn.ConnectionRequest;
+import org.apache.http.conn.DnsResolver;
+import org.apache.http.conn.HttpClientConnectionManager;
+import org.apache.http.conn.HttpClientConnectionOperator;
+import org.apache.http.conn.HttpConnectionFactory;
+import org.apache.http.conn.ManagedHttpClientConnection;
+import org.apache.http.conn.SchemePortResolver;
+import org.apache.http.conn.routing.HttpRoute;
+import org.apache.http.conn.socket.ConnectionSocketFactory;
+import org.apache.http.conn.socket.PlainConnectionSocketFactory;
+import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
+import org.apache.http.impl.conn.ConnectionShutdownException;
+import org.apache.http.impl.conn.DefaultHttpClientConnectionOperator;
+import org.apache.http.impl.conn.ManagedHttpClientConnectionFactory;
+import org.apache.http.pool.ConnPoolControl;
+import org.apache.http.pool.PoolStats;
+import org.apache.http.protocol.HttpContext;
+import org.apache.http.util.Args;
+
+/**
+ * A drop-in replacement for HttpClient 4.5's {@code PoolingHttpClientConnectionManager}, backed by
+ * routepool's lock-light {@link KeyedPool}. It has the same public constructors and methods, so changing
+ * the class name is the whole migration:
+ *
+ * <pre>{@code
+ * CloseableHttpClient client = HttpClients.custom()
+ *         .setConnectionManager(new RoutePoolConnectionManager())   // was: new PoolingHttpClientConnectionManager()
+ *         .build();
+ * }</pre>
+ *
+ * Options HttpClient's class cannot express are set with {@link #builder()}.
+ *
+ * <h2>Same as HttpClient 4.5</h2>
+ * <ul>
+ *   <li>Defaults: maxTotal 20, maxPerRoute 2, validateAfterInactivity 2000 ms, time to live unbounded
+ *       unless given; the default registry maps {@code http} and {@code https}.</li>
+ *   <li>Per-route pools with state-matched, most-recently-released-first reuse; a request with a
+ *       {@code null} state (user token) takes only connections without state.</li>
+ *   <li>Connections are created unconnected (with the host's {@link ConnectionConfig}); {@link #connect},
+ *       {@link #upgrade} and {@link #routeComplete} go through the {@link HttpClientConnectionOperator}
+ *       with the host's {@link SocketConfig}, outside any pool lock.</li>
+ *   <li>{@link ConnectionRequest#get}: a timeout {@code <= 0} waits forever; a timeout throws
+ *       {@link ConnectionPoolTimeoutException} ("Timeout waiting for connection from pool"); a cancelled
+ *       request throws {@link ExecutionException} caused by a {@link CancellationException}; an interrupted
+ *       waiter gets {@link InterruptedException}; a reused connection gets its socket timeout reset from the
+ *       socket config.</li>
+ *   <li>{@link #releaseConnection}: at most once per lease (later calls do nothing); reusable only if the
+ *       connection is open and its route was completed; state and keep-alive are stored only then
+ *       (keep-alive {@code <= 0}: no limit but the time to live); the handle is detached and any later use
+ *       of it throws {@link ConnectionShutdownException}.</li>
+ *   <li>An idle connection unused for longer than validateAfterInactivity is stale-checked before reuse.</li>
+ *   <li>{@link #shutdown()} (and {@link #close()}) shuts leased connections down abruptly, closes idle
+ *       ones, fails waiters; it is idempotent, and later requests get an {@link IllegalStateException}.
+ *       A manager that becomes unreachable without being shut down is shut down by a {@link Cleaner}
+ *       (HttpClient uses {@code finalize()}).</li>
+ *   <li>{@code setMaxPerRoute(route, max)}: {@code max >= 0} sets the route's limit (0 blocks the route),
+ *       {@code max < 0} removes it. {@code getStats(route)} registers the route in {@link #getRoutes()}
+ *       until the next {@code closeIdle}/{@code closeExpired} sweep.</li>
+ * </ul>
+ *
+ * <h2>Deliberately different from HttpClient 4.5</h2>
+ * <ul>
+ *   <li><b>Waiters are served first come, first served</b>: a freed connection is handed to the oldest
+ *       waiter that can use it before a newcomer can take it (HttpClient's pool lets newcomers barge).</li>
+ *   <li><b>Lowering a limit</b> ({@link #setMaxTotal}, {@link #setDefaultMaxPerRoute},
+ *       {@link #setMaxPerRoute}) closes surplus idle connections at once, and a connection released while
+ *       its route or the pool is over the limit is closed (HttpClient shrinks lazily, on later leases).
+ *       Leased connections are never touched.</li>
+ *   <li><b>Timeout message</b>: the {@link ConnectionPoolTimeoutException} message starts with HttpClient's
+ *       "Timeout waiting for connection from pool" and goes on to name the route, its limit and the route's
+ *       and pool's counts; the pool's {@link TimeoutException} is its cause.</li>
+ *   <li><b>Validation within the deadline</b>: when a stale check fails, the request goes on within the same
+ *       connection request timeout (HttpClient starts the timeout again).</li>
+ *   <li><b>One handle per request</b>: calling {@code get} again on a {@link ConnectionRequest} that already
+ *       succeeded returns the same handle (HttpClient wraps the same connection in a second handle).</li>
+ *   <li><b>Foreign handles</b>: releasing (or connecting) a handle leased from another manager throws
+ *       {@link IllegalStateException} and changes nothing (HttpClient detaches it and ignores it, so the
+ *       other pool never gets it back).</li>
+ *   <li><b>Shutdown while waiting</b>: the waiter's {@link ExecutionException} is caused by a
+ *       {@link CancellationException} whose cause is the pool's {@link PoolClosedException};
+ *       {@code requestConnection} after shutdown throws a {@link PoolClosedException} (an
+ *       {@link IllegalStateException}, as in HttpClient) whose message starts with "Connection pool shut down".</li>
+ *   <li><b>Statistics</b>: {@link #getTotalStats()} is summed route by route, not an atomic snapshot
+ *       under a global lock (each route's counts are exact); {@code pending} counts exactly the requests
+ *       waiting.</li>
+ *   <li><b>Time unit</b>: a {@code null} time unit for the time to live is refused by the constructor
+ *       (HttpClient fails on every later lease instead). {@code ConnectionRequest.get} with a {@code null}
+ *       unit and a positive timeout reads it as milliseconds.</li>
+ *   <li>The protected {@code enumAvailable}/{@code enumLeased} hooks of HttpClient's class (which take
+ *       HttpCore {@code PoolEntry} callbacks) are not provided.</li>
+ * </ul>
+ *
+ * <p>All methods are thread-safe.
+ */
+public class RoutePoolConnectionManager
+        implements HttpClientConnectionManager, ConnPoolControl<HttpRoute>, Closeable {
+
+    private static final Log LOG = LogFactory.getLog(RoutePoolConnectionManager.class);
+    private static final Cleaner CLEANER = Cleaner.create();
+    private static final String TIMEOUT_MESSAGE = "Timeout waiting for connection from pool";
+    private static final String SHUT_DOWN_MESSAGE = "Connection pool shut down";
+
+    private final ConfigData configData;
+    private final KeyedPool<HttpRoute, PooledConnection> pool;
+    private final HttpClientConnectionOperator connectionOperator;
+    private final AtomicBoolean isShutDown;
+    private final Cleaner.Cleanable cleanable;
+    /** As last set, for {@link #getValidateAfterInactivity()} (HttpClient returns what was set, even &lt;= 0). */
+    private volatile int validateAfterInactivityMs;
+
+    private static Registry<ConnectionSocketFactory> getDefaultRegistry() {
+        return RegistryBuilder.<ConnectionSocketFactory>create()
+                .register("http", PlainConnectionSocketFactory.getSocketFactory())
+                .register("https", SSLConnectionSocketFactory.getSocketFactory())
+                .build();
+    }
+
+    public RoutePoolConnectionManager() {
+        this(getDefaultRegistry());
+    }
+
+    public RoutePoolConnectionManager(final long timeToLive, final TimeUnit timeUnit) {
+        this(getDefaultRegistry(), null, null, null, timeToLive, timeUnit);
+    }
+
+    public RoutePoolConnectionManager(final Registry<ConnectionSocketFactory> socketFactoryRegistry) {
+        this(socketFactoryRegistry, null, null);
+    }
+
+    public RoutePoolConnectionManager(
+            final Registry<ConnectionSocketFactory> socketFactoryRegistry,
+            final DnsResolver dnsResolver) {
+        this(socketFactoryRegistry, null, dnsResolver);
+    }
+
+    public RoutePoolConnectionManager(
+            final Registry<ConnectionSocketFactory> socketFactoryRegistry,
+            final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connFactory) {
+        this(socketFactoryRegistry, connFactory, null);
+    }
+
+    public RoutePoolConnectionManager(
+            final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connFactory) {
+        this(getDefaultRegistry(), connFactory, null);
+    }
+
+    public RoutePoolConnectionManager(
+            final Registry<ConnectionSocketFactory> socketFactoryRegistry,
+            final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connFactory,
+            final DnsResolver dnsResolver) {
+        this(socketFactoryRegistry, connFactory, null, dnsResolver, -1, TimeUnit.MILLISECONDS);
+    }
+
+    public RoutePoolConnectionManager(
+            final Registry<ConnectionSocketFactory> socketFactoryRegistry,
+            final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connFactory,
+            final SchemePortResolver schemePortResolver,
+            final DnsResolver dnsResolver,
+            final long timeToLive, final TimeUnit timeUnit) {
+        this(new DefaultHttpClientConnectionOperator(socketFactoryRegistry, schemePortResolver, dnsResolver),
+                connFactory, timeToLive, timeUnit);
+    }
+
+    public RoutePoolConnectionManager(
+            final HttpClientConnectionOperator httpClientConnectionOperator,
+            final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connFactory,
+            final long timeToLive, final TimeUnit timeUnit) {
+        this(builder()
+                .connectionOperator(Args.notNull(httpClientConnectionOperator, "HttpClientConnectionOperator"))
+                .connectionFactory(connFactory)
+                .timeToLive(timeToLive, timeUnit));
+    }
+
+    /** The constructor every other one ends in. */
+    @SuppressWarnings("this-escape") // the Cleaner's action holds the pool and the flag, never this
+    protected RoutePoolConnectionManager(final Builder b) {
+        Objects.requireNonNull(b, "builder");
+        this.configData = new ConfigData();
+        this.configData.setDefaultSocketConfig(b.defaultSocketConfig);
+        this.configData.setDefaultConnectionConfig(b.defaultConnectionConfig);
+        this.connectionOperator = b.connectionOperator != null
+                ? b.connectionOperator
+                : new DefaultHttpClientConnectionOperator(
+                        b.socketFactoryRegistry != null ? b.socketFactoryRegistry : getDefaultRegistry(),
+                        b.schemePortResolver, b.dnsResolver);
+        this.validateAfterInactivityMs = b.validateAfterInactivityMs;
+        this.pool = KeyedPool.builder(new InternalConnectionFactory(configData, b.connectionFactory))
+                .maxTotal(b.maxTotal)
+                .defaultMaxPerRoute(b.defaultMaxPerRoute)
+                .timeToLive(b.timeToLive)
+                .validateAfterInactivity(Duration.ofMillis(Math.max(0, b.validateAfterInactivityMs)))
+                .validator(pooled -> !pooled.connection.isStale())
+                .build();
+        this.isShutDown = new AtomicBoolean(false);
+        this.cleanable = CLEANER.register(this, new ShutdownAction(pool, isShutDown));
+    }
+
+    /** A builder for the options HttpClient's constructors cannot express. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    // ================================================================== leasing
+
+    private SocketConfig resolveSocketConfig(final HttpHost host) {
+        SocketConfig socketConfig = this.configData.getSocketConfig(host);
+        if (socketConfig == null) {
+            socketConfig = this.configData.getDefaultSocketConfig();
+        }
+        if (socketConfig == null) {
+            socketConfig = SocketConfig.DEFAULT;
+        }
+        return socketConfig;
+    }
+
+    private static HttpHost firstHop(final HttpRoute route) {
+        return route.getProxyHost() != null ? route.getProxyHost() : route.getTargetHost();
+    }
+
+    /**
+     * Asks for a connection for {@code route} whose state (user token) matches {@code state}. Nothing is
+     * reserved until {@link ConnectionRequest#get} is called, as in HttpClient.
+     *
+     * @throws IllegalArgumentException {@code route} is {@code null}
+     * @throws IllegalStateException    the manager was shut down ({@link PoolClosedException})
+     */
+    @Override
+    public ConnectionRequest requestConnection(final HttpRoute route, final Object state) {
+        Args.notNull(route, "HTTP route");
+        if (this.isShutDown.get()) {
+            throw shutDown(null);
+        }
+        final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease;
+        try {
+            lease = this.pool.newRequest(route, state);
+        } catch (final PoolClosedException ex) {
+            throw shutDown(ex);
+        }
+        return new Request(route, lease);
+    }
+
+    private static PoolClosedException shutDown(final Throwable cause) {
+        PoolClosedException ex = new PoolClosedException(SHUT_DOWN_MESSAGE
+                + ": this RoutePoolConnectionManager was shut down and refuses new connection requests");
+        if (cause != null) {
+            ex.initCause(cause);
+        }
+        return ex;
+    }
+
+    /** One {@code requestConnection}: a pool-core lease request and, once it succeeds, its handle. */
+    private final class Request implements ConnectionRequest {
+
+        private final HttpRoute route;
+        private final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease;
+        /** Guarded by {@code this}: the handle returned by the successful get. */
+        private ConnectionProxy proxy;
+
+        Request(final HttpRoute route, final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease) {
+            this.route = route;
+            this.lease = lease;
+        }
+
+        /** Not synchronized: it must end a {@code get} that waits while holding the monitor. */
+        @Override
+        public boolean cancel() {
+            return this.lease.cancel();
+        }
+
+        @Override
+        public synchronized HttpClientConnection get(final long timeout, final TimeUnit timeUnit)
+                throws InterruptedException, ExecutionException, ConnectionPoolTimeoutException {
+            if (this.proxy != null) {
+                return this.proxy;
+            }
+            final PoolEntry<HttpRoute, PooledConnection> entry;
+            try {
+                // HttpClient: <= 0 waits forever; pool-core: 0 does not wait.
+                entry = timeout > 0
+                        ? this.lease.get(timeout, timeUnit != null ? timeUnit : TimeUnit.MILLISECONDS)
+                        : this.lease.get(Long.MAX_VALUE, TimeUnit.MILLISECONDS);
+            } catch (final TimeoutException ex) {
+                throw poolTimeout(ex);
+            } catch (final CancellationException ex) {
+                throw new ExecutionException(ex);
+            } catch (final PoolClosedException ex) {
+                CancellationException cancelled = new CancellationException(
+                        SHUT_DOWN_MESSAGE + " while waiting for a connection to " + this.route);
+                cancelled.initCause(ex);
+                throw new ExecutionException(cancelled);
+            } catch (final IOException ex) {
+                throw new ExecutionException(ex);
+            }
+            final ConnectionProxy leased = new ConnectionProxy(pool, entry);
+            try {
+                if (leased.isOpen()) {
+                    leased.setSocketTimeout(resolveSocketConfig(firstHop(this.route)).getSoTimeout());
+                }
+            } catch (final RuntimeException | Error ex) {
+                leased.detach();
+                pool.release(entry, false);
+                throw ex;
+            }
+            this.proxy = leased;
+            return leased;
+        }
+    }
+
+    private static ConnectionPoolTimeoutException poolTimeout(final TimeoutException cause) {
+        String detail = cause.getMessage();
+        String message;
+        if (detail == null || detail.isEmpty()) {
+            message = TIMEOUT_MESSAGE;
+        } else if (detail.startsWith(TIMEOUT_MESSAGE)) {
+            message = detail;
+        } else {
+            message = TIMEOUT_MESSAGE + "; " + detail;
+        }
+        ConnectionPoolTimeoutException ex = new ConnectionPoolTimeoutException(message);
+        ex.initCause(cause);
+        return ex;
+    }
+
+    private ConnectionProxy proxyOf(final HttpClientConnection conn) {
+        if (!(conn instanceof ConnectionProxy)) {
+            throw new IllegalStateException("Unexpected connection proxy class: " + conn.getClass());
+        }
+        ConnectionProxy proxy = (ConnectionProxy) conn;
+        if (proxy.pool != this.pool) {
+            throw new IllegalStateException("Connection " + proxy + " was not leased from this connection manager");
+        }
+        return proxy;
+    }
+
+    /**
+     * Ends the lease of {@code managedConn}. The connection goes back to the pool for reuse if it is open
+     * and its route was completed ({@link #routeComplete}), with {@code state} and an idle lifetime of
+     * {@code keepalive} ({@code <= 0}: no limit but the time to live); otherwise it is closed. Only the
+     * first call for a lease counts; later ones do nothing.
+     *
+     * @throws IllegalStateException {@code managedConn} was not leased from this manager
+     */
+    @Override
+    public void releaseConnection(
+            final HttpClientConnection managedConn,
+            final Object state,
+            final long keepalive, final TimeUnit timeUnit) {
+        Args.notNull(managedConn, "Managed connection");
+        final ConnectionProxy proxy = proxyOf(managedConn);
+        synchronized (proxy) {
+            final PoolEntry<HttpRoute, PooledConnection> entry = proxy.detach();
+            if (entry == null) {
+                return;
+            }
+            final PooledConnection pooled = entry.connection();
+            final ManagedHttpClientConnection conn = pooled.connection;
+            long keepAlive = 0;
+            TimeUnit unit = TimeUnit.MILLISECONDS;
+            try {
+                if (conn.isOpen()) {
+                    unit = timeUnit != null ? timeUnit : TimeUnit.MILLISECONDS;
+                    keepAlive = keepalive;
+                    entry.setState(state);
+                    conn.setSocketTimeout(0);
+                }
+            } finally {
+                this.pool.release(entry, conn.isOpen() && pooled.isRouteComplete(), keepAlive, unit);
+            }
+        }
+    }
+
+    private ManagedHttpClientConnection leasedConnection(final HttpClientConnection managedConn) {
+        final ConnectionProxy proxy = proxyOf(managedConn);
+        synchronized (proxy) {
+            return proxy.validEntry().connection().connection;
+        }
+    }
+
+    /** Connects the leased connection to the route's first hop through the operator, outside any pool lock. */
+    @Override
+    public void connect(
+            final HttpClientConnection managedConn,
+            final HttpRoute route,
+            final int connectTimeout,
+            final HttpContext context) throws IOException {
+        Args.notNull(managedConn, "Managed Connection");
+        Args.notNull(route, "HTTP route");
+        final ManagedHttpClientConnection conn = leasedConnection(managedConn);
+        final HttpHost host = firstHop(route);
+        this.connectionOperator.connect(
+                conn, host, route.getLocalSocketAddress(), connectTimeout, resolveSocketConfig(host), context);
+    }
+
+    /** Layers the target's protocol (TLS) over a tunnel through the operator, outside any pool lock. */
+    @Override
+    public void upgrade(
+            final HttpClientConnection managedConn,
+            final HttpRoute route,
+            final HttpContext context) throws IOException {
+        Args.notNull(managedConn, "Managed Connection");
+        Args.notNull(route, "HTTP route");
+        final ManagedHttpClientConnection conn = leasedConnection(managedConn);
+        this.connectionOperator.upgrade(conn, route.getTargetHost(), context);
+    }
+
+    /** Marks the connection's route as complete: from now on it can be released for reuse. */
+    @Override
+    public void routeComplete(
+            final HttpClientConnection managedConn,
+            final HttpRoute route,
+            final HttpContext context) throws IOException {
+        Args.notNull(managedConn, "Managed Connection");
+        Args.notNull(route, "HTTP route");
+        final ConnectionProxy proxy = proxyOf(managedConn);
+        synchronized (proxy) {
+            proxy.validEntry().connection().markRouteComplete();
+        }
+    }
+
+    // ================================================================== shutdown and sweeps
+
+    /**
+     * Shuts the manager down, once: idle connections are closed, leased ones are shut down abruptly (their
+     * holders' I/O fails), waiting requests fail, and later requests are refused. Idempotent.
+     */
+    @Override
+    public void shutdown() {
+        this.cleanable.clean();
+    }
+
+    /** Same as {@link #shutdown()}. */
+    @Override
+    public void close() {
+        shutdown();
+    }
+
+    /** Runs once, from {@link #shutdown()} or from the Cleaner if the manager was dropped without it. */
+    private static final class ShutdownAction implements Runnable {
+        private final KeyedPool<HttpRoute, PooledConnection> pool;
+        private final AtomicBoolean isShutDown;
+
+        ShutdownAction(final KeyedPool<HttpRoute, PooledConnection> pool, final AtomicBoolean isShutDown) {
+            this.pool = pool;
+            this.isShutDown = isShutDown;
+        }
+
+        @Override
+        public void run() {
+            if (this.isShutDown.compareAndSet(false, true)) {
+                LOG.debug("Connection manager is shutting down");
+                // Idle connections first, politely (HttpClient closes them, it does not reset them);
+                // then everything else: leased connections are shut down, waiters fail.
+                this.pool.closeIdle(0, TimeUnit.MILLISECONDS);
+                this.pool.close(CloseMode.IMMEDIATE);
+                LOG.debug("Connection manager shut down");
+            }
+        }
+    }
+
+    @Override
+    public void closeIdleConnections(final long idleTimeout, final TimeUnit timeUnit) {
+        Args.notNull(timeUnit, "Time unit");
+        this.pool.closeIdle(idleTimeout, timeUnit);
+    }
+
+    @Override
+    public void closeExpiredConnections() {
+        this.pool.closeExpired();
+    }
+
+    // ================================================================== limits and stats
+
+    @Override
+    public int getMaxTotal() {
+        return this.pool.getMaxTotal();
+    }
+
+    /** Sets the pool's limit (&gt; 0). Lowering it closes surplus idle connections at once. */
+    @Override
+    public void setMaxTotal(final int max) {
+        Args.positive(max, "Max value");
+        this.pool.setMaxTotal(max);
+    }
+
+    @Override
+    public int getDefaultMaxPerRoute() {
+        return this.pool.getDefaultMaxPerRoute();
+    }
+
+    /** Sets the limit of routes without their own (&gt; 0). Lowering it closes surplus idle connections at once. */
+    @Override
+    public void setDefaultMaxPerRoute(final int max) {
+        Args.positive(max, "Max per route value");
+        this.pool.setDefaultMaxPerRoute(max);
+    }
+
+    @Override
+    public int getMaxPerRoute(final HttpRoute route) {
+        Args.notNull(route, "Route");
+        return this.pool.getMaxPerRoute(route);
+    }
+
+    /**
+     * As HttpClient: {@code max >= 0} sets the route's own limit (0 blocks it), {@code max < 0} removes it so
+     * that the default applies. Lowering a limit closes the route's surplus idle connections at once.
+     */
+    @Override
+    public void setMaxPerRoute(final HttpRoute route, final int max) {
+        Args.notNull(route, "Route");
+        if (max > -1) {
+            this.pool.setMaxPerRoute(route, max);
+        } else {
+            this.pool.clearMaxPerRoute(route);
+        }
+    }
+
+    @Override
+    public PoolStats getTotalStats() {
+        return toHttpCore(this.pool.getTotalStats());
+    }
+
+    @Override
+    public PoolStats getStats(final HttpRoute route) {
+        Args.notNull(route, "Route");
+        return toHttpCore(this.pool.getStats(route));
+    }
+
+    private static PoolStats toHttpCore(final io.routepool.core.PoolStats s) {
+        return new PoolStats(s.leased(), s.pending(), s.available(), s.max());
+    }
+
+    /** The routes that have a route pool (a copy). */
+    public Set<HttpRoute> getRoutes() {
+        return this.pool.getRoutes();
+    }
+
+    // ================================================================== configuration
+
+    public SocketConfig getDefaultSocketConfig() {
+        return this.configData.getDefaultSocketConfig();
+    }
+
+    public void setDefaultSocketConfig(final SocketConfig defaultSocketConfig) {
+        this.configData.setDefaultSocketConfig(defaultSocketConfig);
+    }
+
+    public ConnectionConfig getDefaultConnectionConfig() {
+        return this.configData.getDefaultConnectionConfig();
+    }
+
+    public void setDefaultConnectionConfig(final ConnectionConfig defaultConnectionConfig) {
+        this.configData.setDefaultConnectionConfig(defaultConnectionConfig);
+    }
+
+    public SocketConfig getSocketConfig(final HttpHost host) {
+        return this.configData.getSocketConfig(host);
+    }
+
+    public void setSocketConfig(final HttpHost host, final SocketConfig socketConfig) {
+        this.configData.setSocketConfig(host, socketConfig);
+    }
+
+    public ConnectionConfig getConnectionConfig(final HttpHost host) {
+        return this.configData.getConnectionConfig(host);
+    }
+
+    public void setConnectionConfig(final HttpHost host, final ConnectionConfig connectionConfig) {
+        this.configData.setConnectionConfig(host, connectionConfig);
+    }
+
+    /** @see #setValidateAfterInactivity(int) */
+    public int getValidateAfterInactivity() {
+        return this.validateAfterInactivityMs;
+    }
+
+    /**
+     * Idle connections unused for at least {@code ms} milliseconds are stale-checked before they are handed
+     * out; a value {@code <= 0} disables the check. A failed check closes the connection and the request
+     * goes on, within the same connection request timeout.
+     */
+    public void setValidateAfterInactivity(final int ms) {
+        this.validateAfterInactivityMs = ms;
+        this.pool.setValidateAfterInactivity(ms, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public String toString() {
+        return "RoutePoolConnectionManager" + this.pool + (this.isShutDown.get() ? " (shut down)" : "");
+    }
+
+    // ================================================================== internals
+
+    /** Default and per-host socket and connection configs, as HttpClient's {@code ConfigData}. */
+    static final class ConfigData {
+
+        private final Map<HttpHost, SocketConfig> socketConfigMap = new ConcurrentHashMap<>();
+        private final Map<HttpHost, ConnectionConfig> connectionConfigMap = new ConcurrentHashMap<>();
+        private volatile SocketConfig defaultSocketConfig;
+        private volatile ConnectionConfig defaultConnectionConfig;
+
+        SocketConfig getDefaultSocketConfig() {
+            return this.defaultSocketConfig;
+        }
+
+        void setDefaultSocketConfig(final SocketConfig defaultSocketConfig) {
+            this.defaultSocketConfig = defaultSocketConfig;
+        }
+
+        ConnectionConfig getDefaultConnectionConfig() {
+            return this.defaultConnectionConfig;
+        }
+
+        void setDefaultConnectionConfig(final ConnectionConfig defaultConnectionConfig) {
+            this.defaultConnectionConfig = defaultConnectionConfig;
+        }
+
+        SocketConfig getSocketConfig(final HttpHost host) {
+            return this.socketConfigMap.get(host);
+        }
+
+        void setSocketConfig(final HttpHost host, final SocketConfig socketConfig) {
+            this.socketConfigMap.put(host, socketConfig);
+        }
+
+        ConnectionConfig getConnectionConfig(final HttpHost host) {
+            return this.connectionConfigMap.get(host);
+        }
+
+        void setConnectionConfig(final HttpHost host, final ConnectionConfig connectionConfig) {
+            this.connectionConfigMap.put(host, connectionConfig);
+        }
+    }
+
+    /**
+     * pool-core's view of HttpClient's connections: creates them unconnected with the host's
+     * {@link ConnectionConfig} (no I/O), closes them with {@code close()} or, for
+     * {@link CloseMode#IMMEDIATE}, {@code shutdown()}.
+     */
+    static final class InternalConnectionFactory implements ConnectionFactory<HttpRoute, PooledConnection> {
+
+        private final ConfigData configData;
+        private final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connFactory;
+
+        InternalConnectionFactory(
+                final ConfigData configData,
+                final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connFactory) {
+            this.configData = configData;
+            this.connFactory = connFactory != null ? connFactory : ManagedHttpClientConnectionFactory.INSTANCE;
+        }
+
+        @Override
+        public PooledConnection create(final HttpRoute route) {
+            ConnectionConfig config = null;
+            if (route.getProxyHost() != null) {
+                config = this.configData.getConnectionConfig(route.getProxyHost());
+            }
+            if (config == null) {
+                config = this.configData.getConnectionConfig(route.getTargetHost());
+            }
+            if (config == null) {
+                config = this.configData.getDefaultConnectionConfig();
+            }
+            if (config == null) {
+                config = ConnectionConfig.DEFAULT;
+            }
+            final ManagedHttpClientConnection conn = this.connFactory.create(route, config);
+            if (conn == null) {
+                throw new IllegalStateException("HttpConnectionFactory " + this.connFactory
+                        + " returned null for route " + route);
+            }
+            return new PooledConnection(conn);
+        }
+
+        @Override
+        public void close(final PooledConnection pooled, final CloseMode mode) {
+            try {
+                if (mode == CloseMode.IMMEDIATE) {
+                    pooled.connection.shutdown();
+                } else {
+                    pooled.connection.close();
+                }
+            } catch (final IOException ex) {
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("I/O exception closing connection " + pooled, ex);
+                }
+            }
+        }
+
+        @Override
+        public boolean isOpen(final PooledConnection pooled) {
+            return pooled.connection.isOpen();
+        }
+    }
+
+    /**
+     * Options of a {@link RoutePoolConnectionManager}, including those HttpClient's constructors cannot
+     * express. Unset options take HttpClient's defaults.
+     */
+    public static final class Builder {
+
+        private Lookup<ConnectionSocketFactory> socketFactoryRegistry;
+        private HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connectionFactory;
+        private HttpClientConnectionOperator connectionOperator;
+        private SchemePortResolver schemePortResolver;
+        private DnsResolver dnsResolver;
+        private int maxTotal = 20;
+        private int defaultMaxPerRoute = 2;
+        private Duration timeToLive = Duration.ZERO;
+        private int validateAfterInactivityMs = 2000;
+        private SocketConfig defaultSocketConfig;
+        private ConnectionConfig defaultConnectionConfig;
+
+        Builder() {
+        }
+
+        /** Socket factories by scheme; default {@code http} and {@code https}. Not with {@link #connectionOperator}. */
+        public Builder socketFactoryRegistry(final Lookup<ConnectionSocketFactory> registry) {
+            this.socketFactoryRegistry = registry;
+            return this;
+        }
+
+        /** Makes the (unconnected) connections; default {@link ManagedHttpClientConnectionFactory#INSTANCE}. */
+        public Builder connectionFactory(
+                final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connectionFactory) {
+            this.connectionFactory = connectionFactory;
+            return this;
+        }
+
+        /**
+         * Connects and upgrades connections; default a {@link DefaultHttpClientConnectionOperator} over the
+         * registry, scheme port resolver and DNS resolver, which must then not be set.
+         */
+        public Builder connectionOperator(final HttpClientConnectionOperator connectionOperator) {
+            this.connectionOperator = connectionOperator;
+            return this;
+        }
+
+        /** Not with {@link #connectionOperator}. */
+        public Builder schemePortResolver(final SchemePortResolver schemePortResolver) {
+            this.schemePortResolver = schemePortResolver;
+            return this;
+        }
+
+        /** Not with {@link #connectionOperator}. */
+        public Builder dnsResolver(final DnsResolver dnsResolver) {
+            this.dnsResolver = dnsResolver;
+            return this;
+        }
+
+        /** The pool's limit (&gt; 0); default 20. */
+        public Builder maxTotal(final int max) {
+            this.maxTotal = Args.positive(max, "Max total");
+            return this;
+        }
+
+        /** The limit of each route without its own (&gt; 0); default 2. */
+        public Builder defaultMaxPerRoute(final int max) {
+            this.defaultMaxPerRoute = Args.positive(max, "Default max per route");
+            return this;
+        }
+
+        /** Connections older than this are closed instead of reused; zero or negative (the default): no limit. */
+        public Builder timeToLive(final Duration timeToLive) {
+            this.timeToLive = Objects.requireNonNull(timeToLive, "timeToLive");
+            return this;
+        }
+
+        /** As {@link #timeToLive(Duration)}; {@code timeToLive <= 0}: no limit. */
+        public Builder timeToLive(final long timeToLive, final TimeUnit timeUnit) {
+            Args.notNull(timeUnit, "Time unit");
+            this.timeToLive = timeToLive > 0 ? Duration.ofNanos(timeUnit.toNanos(timeToLive)) : Duration.ZERO;
+            return this;
+        }
+
+        /** Idle connections unused this long are stale-checked before reuse; zero or negative disables; default 2 s. */
+        public Builder validateAfterInactivity(final Duration inactivity) {
+            Objects.requireNonNull(inactivity, "validateAfterInactivity");
+            this.validateAfterInactivityMs = inactivity.isNegative() ? -1
+                    : inactivity.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) >= 0 ? Integer.MAX_VALUE
+                    : (int) inactivity.toMillis();
+            return this;
+        }
+
+        public Builder defaultSocketConfig(final SocketConfig config) {
+            this.defaultSocketConfig = config;
+            return this;
+        }
+
+        public Builder defaultConnectionConfig(final ConnectionConfig config) {
+            this.defaultConnectionConfig = config;
+            return this;
+        }
+
+        /**
+         * @throws IllegalStateException a connection operator was given together with a registry, scheme port
+         *                               resolver or DNS resolver (the operator is what uses them)
+         */
+        public RoutePoolConnectionManager build() {
+            if (this.connectionOperator != null
+                    && (this.socketFactoryRegistry != null || this.schemePortResolver != null || this.dnsResolver != null)) {
+                throw new IllegalStateException("connectionOperator replaces socketFactoryRegistry, schemePortResolver"
+                        + " and dnsResolver: set either the operator or those");
+            }
+            return new RoutePoolConnectionManager(this);
+        }
+    }
+}
