@@ -83,6 +83,10 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
     boolean capacityWaiter;
     /** A RETRY grant not yet acted on: if this lease ends before using it, it is passed on. */
     private boolean retryGranted;
+    /** Left by LockLightPool.evictForLease (EV_*), with the lease number it drew and whose route unit the victim keeps. */
+    int evictionOutcome;
+    long reservedId;
+    boolean evictedVictimOwnsRouteUnit;
     private boolean timerArmed;
     private PoolEntry<R, C> result;
     private Throwable failure;
@@ -226,6 +230,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
             RouteSegment<R, C> seg = pool.segmentFor(route);
             PoolEntry<R, C> hit = null;
             PoolEntry<R, C> takeover = null;
+            long id = 0;
             java.util.List<PoolEntry<R, C>> surplus = null;
             int outcome;
             seg.lock.lock();
@@ -239,14 +244,21 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                 } else {
                     int max = pool.maxOf(seg);
                     if (seg.allocated < max) {
-                        seg.allocated++;
-                        seg.leased++;
-                        outcome = O_RESERVED;
+                        if (pool.reserveGlobal()) {
+                            // route and pool unit in one critical section: the linearization point of a creating lease
+                            seg.allocated++;
+                            seg.leased++;
+                            id = pool.nextId();
+                            outcome = O_CREATE;
+                        } else {
+                            outcome = O_POOL_FULL;
+                        }
                     } else if (seg.idle > 0 && seg.allocated == max) {
                         // HttpCore's per-route excess rule: the route is full of idle entries of another
                         // state, so its least recently released one makes room (its units pass to us).
                         takeover = seg.detachIdleTail();
                         seg.leased++;
+                        id = pool.nextId();
                         outcome = O_TAKEOVER;
                     } else if (seg.idle > 0) {
                         surplus = pool.detachSurplusLocked(seg, max);
@@ -276,8 +288,10 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                     }
                     continue;
                 }
+                case O_CREATE:
+                    return pool.createConnection(seg, null, false, id);
                 case O_TAKEOVER:
-                    return pool.createConnection(seg, takeover, false);
+                    return pool.createConnection(seg, takeover, false, id);
                 case O_SHRUNK:
                     pool.closeSurplus(seg, surplus);
                     continue;
@@ -289,28 +303,32 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                         throw cancelled();
                     }
                     return null;
-                default: // O_RESERVED: we hold a route unit; now a pool unit
-                    if (pool.reserveGlobal()) {
-                        return pool.createConnection(seg, null, false);
-                    }
-                    PoolEntry<R, C> lru = pool.evictGlobalLru(false);
-                    if (lru != null) {
-                        if (lru.segment == seg && LockLightPool.canUse(state, lru.state())) {
-                            // released since we looked: reuse it instead of closing and recreating
-                            pool.reuseVictim(lru, RouteUnit.LEASED);
-                            PoolEntry<R, C> e = pool.checkOut(lru, this);
+                default: { // O_POOL_FULL: the route has room, the pool has none
+                    PoolEntry<R, C> got = pool.evictForLease(seg, this);
+                    switch (evictionOutcome) {
+                        case LockLightPool.EV_AGAIN:
+                            continue;
+                        case LockLightPool.EV_HIT: {
+                            PoolEntry<R, C> e = pool.checkOut(got, this);
                             if (e != null) {
                                 return e;
                             }
                             continue;
                         }
-                        return pool.createConnection(seg, lru, true);
+                        case LockLightPool.EV_RESERVED:
+                            return pool.createConnection(seg, null, false, reservedId);
+                        case LockLightPool.EV_EVICTED:
+                            return pool.createConnection(seg, got, evictedVictimOwnsRouteUnit, reservedId);
+                        default: // EV_NONE
+                            if (timeoutNanos == 0) {
+                                throw pool.timeout(route, timeoutNanos);
+                            }
+                            if (!pool.reserveRouteUnitForWaiting(seg)) {
+                                continue; // the route filled up meanwhile: wait on it instead
+                            }
+                            return waitForCapacity(seg);
                     }
-                    if (timeoutNanos == 0) {
-                        pool.freeRouteUnit(seg, RouteUnit.LEASED);
-                        throw pool.timeout(route, timeoutNanos);
-                    }
-                    return waitForCapacity(seg);
+                }
             }
         }
     }
@@ -322,13 +340,13 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
     private static final int O_SHRUNK = 4;
     private static final int O_FULL = 5;
     private static final int O_WAIT = 6;
-    private static final int O_RESERVED = 7;
+    private static final int O_CREATE = 7;
+    private static final int O_POOL_FULL = 8;
 
-    /** Holding a route unit of {@code seg}, waits in the capacity queue for a pool unit. */
+    /** Holding a reserved route unit of {@code seg}, waits in the capacity queue for a pool unit. */
     private PoolEntry<R, C> waitForCapacity(RouteSegment<R, C> seg) throws TimeoutException, IOException {
         this.segment = seg;
         this.capacityWaiter = true;
-        pool.routeUnitToReserved(seg);
         if (!pool.enqueueCapacityWaiter(this)) {
             capacityWaiter = false;
             pool.freeRouteUnit(seg, RouteUnit.RESERVED);
@@ -356,7 +374,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                     }
                     return step0();
                 }
-                return pool.createConnection(seg, lru, lru != null);
+                return pool.createConnection(seg, lru, lru != null, 0);
             }
             // granted (or cancelled) meanwhile: keep the grant, hand back what we took
             if (unit) {
@@ -400,7 +418,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                 }
                 return pool.checkOut(entry, this);
             case PERMIT:
-                return pool.createConnection(segment, v, vOwns);
+                return pool.createConnection(segment, v, vOwns, 0);
             case RETRY:
                 retryGranted = true;
                 return null;

@@ -100,8 +100,9 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     private final ConcurrentHashMap<R, RouteSegment<R, C>> segments = new ConcurrentHashMap<>();
     /** Route limits set by setMaxPerRoute; they outlive purged segments. */
     private final ConcurrentHashMap<R, Integer> maxOverrides = new ConcurrentHashMap<>();
+    private final AtomicLong segmentOrder = new AtomicLong();
     private final Function<R, RouteSegment<R, C>> newSegment =
-            r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1));
+            r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), segmentOrder.incrementAndGet());
 
     /**
      * Pool units: open connections plus reservations for connections being created.
@@ -255,7 +256,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * Creates a connection on a route and pool unit that the caller holds (counted in leased),
      * first closing {@code victim} whose units it took over.
      */
-    PoolEntry<R, C> createConnection(RouteSegment<R, C> seg, PoolEntry<R, C> victim, boolean victimOwnsRouteUnit)
+    PoolEntry<R, C> createConnection(RouteSegment<R, C> seg, PoolEntry<R, C> victim, boolean victimOwnsRouteUnit, long id)
             throws IOException {
         if (victim != null) {
             closeVictim(victim, victimOwnsRouteUnit);
@@ -273,7 +274,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         }
         long now = clock.nanoTime();
         long validity = timeToLiveNanos > 0 ? saturatedAdd(now, timeToLiveNanos) : PoolEntry.NEVER;
-        PoolEntry<R, C> e = new PoolEntry<>(seg, createdCount.incrementAndGet(), conn, now, validity);
+        PoolEntry<R, C> e = new PoolEntry<>(seg, id != 0 ? id : nextId(), conn, now, validity);
         boolean open;
         seg.lock.lock();
         try {
@@ -308,6 +309,11 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         freeUnit(seg, null, RouteUnit.LEASED);
     }
 
+    /** Lease numbers, drawn when a lease takes the capacity to create (its linearization point). */
+    long nextId() {
+        return createdCount.incrementAndGet();
+    }
+
     boolean reserveGlobal() {
         for (;;) {
             int t = totalAllocated.get();
@@ -328,23 +334,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      */
     PoolEntry<R, C> evictGlobalLru(boolean thorough) {
         for (;;) {
-            RouteSegment<R, C> best = null;
-            long bestUpdated = 0;
-            for (RouteSegment<R, C> s : segments.values()) {
-                if (!thorough && s.idle == 0) {
-                    continue;
-                }
-                s.lock.lock();
-                try {
-                    PoolEntry<R, C> t = s.idleTail;
-                    if (t != null && (best == null || t.updated < bestUpdated)) {
-                        best = s;
-                        bestUpdated = t.updated;
-                    }
-                } finally {
-                    s.lock.unlock();
-                }
-            }
+            RouteSegment<R, C> best = lruSegment(thorough);
             if (best == null) {
                 return null;
             }
@@ -430,7 +420,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             if (entry.closedByPool) {
                 outcome = detachLeasedLocked(seg, entry, ALREADY_CLOSED);
             } else if (!reusable) {
-                outcome = detachLeasedLocked(seg, entry, CLOSE);
+                outcome = detachLeasedLocked(seg, entry, CLOSE_LEASED);
             } else {
                 entry.updated = now;
                 long validity = entry.validityDeadlineNanos();
@@ -445,12 +435,20 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
 
     /** Outcomes of {@link #placeLocked} besides a waiter to wake. */
     private static final Object POOLED = "pooled";
+    /** Close it; it is counted in allocated only. */
     private static final Object CLOSE = "close";
+    /** Close it; it is still counted in leased. */
+    private static final Object CLOSE_LEASED = "close leased";
+    /** Already closed by close(IMMEDIATE); still counted in leased. */
     private static final Object ALREADY_CLOSED = "already closed";
 
+    /**
+     * Unlinks a leased entry for closing or re-placing. It stays counted in {@code leased} until its
+     * units are freed (or it is placed elsewhere), so that stats never show capacity that a lease
+     * cannot have yet.
+     */
     private Object detachLeasedLocked(RouteSegment<R, C> seg, PoolEntry<R, C> entry, Object outcome) {
         seg.unlinkLeased(entry);
-        seg.leased--;
         entry.placement = PoolEntry.DETACHED;
         return outcome;
     }
@@ -465,11 +463,12 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * @return a granted waiter to wake, {@link #POOLED} or {@link #CLOSE}
      */
     private Object placeLocked(RouteSegment<R, C> seg, PoolEntry<R, C> entry) {
-        if (entry.placement != PoolEntry.DETACHED) {
+        boolean countedLeased = entry.placement != PoolEntry.DETACHED;
+        if (countedLeased) {
             detachLeasedLocked(seg, entry, null);
         }
         if (closed) {
-            return CLOSE;
+            return countedLeased ? CLOSE_LEASED : CLOSE;
         }
         LeaseAttempt<R, C> w = null;
         if (seg.routeWaiters > 0) {
@@ -486,17 +485,24 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         if (w != null) {
             seg.linkLeased(entry);
             entry.placement = PoolEntry.GRANTED; // a second release by the previous lessee now fails
-            seg.leased++;
+            if (!countedLeased) {
+                seg.leased++;
+            }
             return w;
         }
         if (seg.allocated > maxOf(seg) || totalAllocated.get() > maxTotal) {
-            return CLOSE; // surplus after a lowered limit
+            return countedLeased ? CLOSE_LEASED : CLOSE; // surplus after a lowered limit
         }
         while ((w = oldestRouteWaiterLocked(seg)) != null) {
             if (w.grant(LeaseAttempt.PERMIT, null, entry, false)) {
-                seg.leased++; // the entry's units now back the waiter's new connection
+                if (!countedLeased) {
+                    seg.leased++; // the entry's units now back the waiter's new connection
+                }
                 return w;
             }
+        }
+        if (countedLeased) {
+            seg.leased--;
         }
         seg.pushIdle(entry);
         return POOLED;
@@ -507,11 +513,11 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             if (serveWaiters && capacityWaiterCount != 0) {
                 serveCapacityFromIdle();
             }
-        } else if (outcome == CLOSE) {
+        } else if (outcome == CLOSE || outcome == CLOSE_LEASED) {
             closeConnection(entry, CloseMode.GRACEFUL);
-            freeUnit(seg, entry, RouteUnit.DETACHED);
+            freeUnit(seg, entry, outcome == CLOSE ? RouteUnit.DETACHED : RouteUnit.LEASED);
         } else if (outcome == ALREADY_CLOSED) {
-            freeUnit(seg, entry, RouteUnit.DETACHED);
+            freeUnit(seg, entry, RouteUnit.LEASED);
         } else {
             @SuppressWarnings("unchecked")
             LeaseAttempt<R, C> w = (LeaseAttempt<R, C>) outcome;
@@ -538,7 +544,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             seg.lock.unlock();
         }
         if (closedMeanwhile) {
-            freeUnit(seg, entry, RouteUnit.DETACHED);
+            freeUnit(seg, entry, RouteUnit.LEASED);
         }
         return !closedMeanwhile;
     }
@@ -568,7 +574,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         if (mustClose) {
             closeConnection(e, CloseMode.GRACEFUL);
         }
-        freeUnit(seg, e, RouteUnit.DETACHED);
+        freeUnit(seg, e, RouteUnit.LEASED);
     }
 
     // ================================================================== units
@@ -652,15 +658,113 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         return null;
     }
 
-    void routeUnitToReserved(RouteSegment<R, C> seg) {
+    /** Takes a route unit for a lease about to wait on maxTotal; false if the route is full (or retired) now. */
+    boolean reserveRouteUnitForWaiting(RouteSegment<R, C> seg) {
         seg.lock.lock();
         try {
-            seg.leased--;
+            if (seg.retired || seg.allocated >= maxOf(seg)) {
+                return false;
+            }
+            seg.allocated++;
             seg.reserved++;
             seg.capacityWaiters++;
+            return true;
         } finally {
             seg.lock.unlock();
         }
+    }
+
+    // evictForLease outcomes, left in LeaseAttempt.evictionOutcome
+    static final int EV_NONE = 0;     // nothing idle anywhere and the pool is full
+    static final int EV_AGAIN = 1;    // the route filled up or was purged meanwhile: run the lease again
+    static final int EV_HIT = 2;      // an idle entry of the route that the lease can use: returned, leased
+    static final int EV_RESERVED = 3; // capacity was freed meanwhile: route and pool units taken
+    static final int EV_EVICTED = 4;  // victim returned; a route unit taken, the victim's pool unit taken over
+
+    /**
+     * The route is under its limit and the pool is full: evicts the least recently released idle entry
+     * of any route and, in the same critical section, takes a route unit of {@code seg} (HttpCore's
+     * totalAvailable > freeCapacity - 1 rule). Both segment locks are held, lower order first, so no
+     * observer sees the victim gone without the lease counted. See EV_* for the outcomes.
+     */
+    PoolEntry<R, C> evictForLease(RouteSegment<R, C> seg, LeaseAttempt<R, C> a) {
+        for (;;) {
+            RouteSegment<R, C> best = lruSegment(false);
+            RouteSegment<R, C> first = best == null || seg.order <= best.order ? seg : best;
+            RouteSegment<R, C> second = first == seg ? best : seg;
+            first.lock.lock();
+            if (second != null && second != first) {
+                second.lock.lock();
+            }
+            try {
+                if (seg.retired || closed) {
+                    a.evictionOutcome = EV_AGAIN;
+                    return null;
+                }
+                PoolEntry<R, C> hit = seg.claimIdle(a.state);
+                if (hit != null) {
+                    a.evictionOutcome = EV_HIT;
+                    return hit;
+                }
+                if (seg.allocated >= maxOf(seg)) {
+                    a.evictionOutcome = EV_AGAIN;
+                    return null;
+                }
+                if (reserveGlobal()) {
+                    seg.allocated++;
+                    seg.leased++;
+                    a.reservedId = nextId();
+                    a.evictionOutcome = EV_RESERVED;
+                    return null;
+                }
+                if (best == null) {
+                    a.evictionOutcome = EV_NONE;
+                    return null;
+                }
+                if (best.retired || best.idleTail == null) {
+                    continue; // raced: look again
+                }
+                PoolEntry<R, C> victim = best.detachIdleTail();
+                if (best == seg) {
+                    seg.leased++; // the victim's route unit passes to the lease
+                    a.evictedVictimOwnsRouteUnit = false;
+                } else {
+                    seg.allocated++;
+                    seg.leased++;
+                    a.evictedVictimOwnsRouteUnit = true;
+                }
+                a.reservedId = nextId();
+                a.evictionOutcome = EV_EVICTED;
+                return victim;
+            } finally {
+                if (second != null && second != first) {
+                    second.lock.unlock();
+                }
+                first.lock.unlock();
+            }
+        }
+    }
+
+    /** The segment whose least recently released idle entry is the oldest, or null (each segment locked in turn). */
+    private RouteSegment<R, C> lruSegment(boolean thorough) {
+        RouteSegment<R, C> best = null;
+        long bestUpdated = 0;
+        for (RouteSegment<R, C> s : segments.values()) {
+            if (!thorough && s.idle == 0) {
+                continue;
+            }
+            s.lock.lock();
+            try {
+                PoolEntry<R, C> t = s.idleTail;
+                if (t != null && (best == null || t.updated < bestUpdated)) {
+                    best = s;
+                    bestUpdated = t.updated;
+                }
+            } finally {
+                s.lock.unlock();
+            }
+        }
+        return best;
     }
 
     /**

@@ -66,7 +66,10 @@ public final class PoolEntry<R, C> {
         return connection;
     }
 
-    /** Creation number within the pool: 1 for the first connection created, then 2, 3, ... */
+    /**
+     * Creation number within the pool, in the order in which leases took the capacity to create
+     * (1, 2, 3, ...); a creation that failed leaves a gap.
+     */
     public long id() {
         return id;
     }

@@ -15,6 +15,8 @@ final class RouteSegment<R, C> {
 
     final LockLightPool<R, C> pool;
     final R route;
+    /** Lock order: when two segment locks are held (eviction for a lease), the lower order is taken first. */
+    final long order;
     final ReentrantLock lock = new ReentrantLock();
 
     /** This route's own limit, or -1 for the pool default. Written under the pool's segment-map bin lock; read racily. */
@@ -48,9 +50,10 @@ final class RouteSegment<R, C> {
     /** Removed from the pool's map; a thread that finds it retired looks the route up again. */
     boolean retired;
 
-    RouteSegment(LockLightPool<R, C> pool, R route, int maxOverride) {
+    RouteSegment(LockLightPool<R, C> pool, R route, int maxOverride, long order) {
         this.pool = pool;
         this.route = route;
+        this.order = order;
         this.maxOverride = maxOverride;
     }
 

@@ -1,0 +1,155 @@
+package io.routepool.property;
+
+import io.routepool.core.KeyedPool;
+import io.routepool.core.PoolEntry;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.jetbrains.lincheck.datastructures.IntGen;
+import org.jetbrains.lincheck.datastructures.ModelCheckingOptions;
+import org.jetbrains.lincheck.datastructures.Operation;
+import org.jetbrains.lincheck.datastructures.Param;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.jetbrains.lincheck.datastructures.ThreadIdGen;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Linearizability of the leasing path with Lincheck: zero-timeout leases, releases (reusable or not, with
+ * a state) and per-route stats, over 2 routes and 2 states, with limits that bind (2 per route, 3 in
+ * total, so the per-route excess rule and the cross-route eviction both run), against the reference
+ * model as the sequential specification. Sized for CI on 2 cores; {@code -Droutepool.property.factor=N}
+ * runs N times more scenarios.
+ *
+ * <p>{@code getTotalStats} is deliberately absent: it sums route by route and is documented as not
+ * an atomic snapshot.
+ */
+@Param(name = "route", gen = IntGen.class, conf = "0:1")
+@Param(name = "state", gen = IntGen.class, conf = "0:1")
+@Param(name = "pick", gen = IntGen.class, conf = "0:2")
+@Param(name = "thread", gen = ThreadIdGen.class)
+public class LeaseLinearizabilityTest {
+
+    static final String[] ROUTES = {"a", "b"};
+    static final Object[] STATES = {null, "u"};
+    static final int MAX_PER_ROUTE = 2;
+    static final int MAX_TOTAL = 3;
+
+    /** Builds the pool under test; BrokenPoolsAreCaughtTest swaps in deliberately wrong ones. */
+    static volatile RoutePoolWorld.PoolMaker maker = RoutePoolWorld.PoolMaker.REAL;
+
+    private final KeyedPool<String, Conn> pool;
+    /**
+     * Each thread releases only what it leased itself: a handle exists for its caller only once the
+     * lease returned, so a release of another thread's lease could race with that return, an artefact
+     * of the harness and not of the pool.
+     */
+    private final Map<Integer, List<PoolEntry<String, Conn>>> held = new ConcurrentHashMap<>();
+
+    public LeaseLinearizabilityTest() {
+        AtomicLong ticks = new AtomicLong();
+        pool = maker.make(new Conns(), ticks::incrementAndGet, new Action.Config(MAX_PER_ROUTE, MAX_TOTAL, 0, 0));
+    }
+
+    /** Returns the lease number (drawn at the linearization point of a creating lease), or -1 if full. */
+    @Operation
+    public long lease(@Param(name = "thread") int thread, @Param(name = "route") int route,
+            @Param(name = "state") int state) throws Exception {
+        try {
+            PoolEntry<String, Conn> e = pool.lease(ROUTES[route], STATES[state], 0, TimeUnit.MILLISECONDS);
+            held.computeIfAbsent(thread, t -> new ArrayList<>()).add(e);
+            return e.id();
+        } catch (TimeoutException full) {
+            return -1;
+        }
+    }
+
+    /** Releases this thread's pick-th held entry with a state; returns its number, or -1 if it holds none. */
+    @Operation
+    public long release(@Param(name = "thread") int thread, @Param(name = "pick") int pick,
+            @Param(name = "state") int state, boolean reusable) {
+        List<PoolEntry<String, Conn>> mine = held.computeIfAbsent(thread, t -> new ArrayList<>());
+        if (mine.isEmpty()) {
+            return -1;
+        }
+        PoolEntry<String, Conn> e = mine.remove(pick % mine.size());
+        e.setState(STATES[state]);
+        pool.release(e, reusable);
+        return e.id();
+    }
+
+    @Operation
+    public String stats(@Param(name = "route") int route) {
+        return pool.getStats(ROUTES[route]).toString();
+    }
+
+    /** The sequential specification: the reference model with the same operations. */
+    public static class Spec {
+        private final ReferenceModel model = new ReferenceModel(MAX_PER_ROUTE, MAX_TOTAL, 0, 0, () -> 0L);
+        private final Map<Integer, List<ReferenceModel.Entry>> held = new HashMap<>();
+
+        public long lease(int thread, int route, int state) {
+            ReferenceModel.Entry e = model.lease(ROUTES[route], STATES[state]);
+            if (e == null) {
+                return -1;
+            }
+            held.computeIfAbsent(thread, t -> new ArrayList<>()).add(e);
+            return e.conn.serial;
+        }
+
+        public long release(int thread, int pick, int state, boolean reusable) {
+            List<ReferenceModel.Entry> mine = held.computeIfAbsent(thread, t -> new ArrayList<>());
+            if (mine.isEmpty()) {
+                return -1;
+            }
+            ReferenceModel.Entry e = mine.remove(pick % mine.size());
+            e.state = STATES[state];
+            model.release(e, reusable, 0);
+            return e.conn.serial;
+        }
+
+        public String stats(int route) {
+            return model.stats(ROUTES[route]);
+        }
+    }
+
+    static int factor() {
+        return Integer.getInteger("routepool.property.factor", 1);
+    }
+
+    static ModelCheckingOptions modelChecking() {
+        return new ModelCheckingOptions()
+                .iterations(25 * factor())
+                .invocationsPerIteration(400)
+                .threads(2)
+                .actorsPerThread(3)
+                .actorsBefore(3)
+                .actorsAfter(1)
+                .sequentialSpecification(Spec.class);
+    }
+
+    static StressOptions stress() {
+        return new StressOptions()
+                .iterations(25 * factor())
+                .invocationsPerIteration(2_000)
+                .threads(3)
+                .actorsPerThread(3)
+                .actorsBefore(3)
+                .actorsAfter(1)
+                .sequentialSpecification(Spec.class);
+    }
+
+    @Test
+    void modelChecking_isLinearizable() {
+        modelChecking().check(LeaseLinearizabilityTest.class);
+    }
+
+    @Test
+    void stress_isLinearizable() {
+        stress().check(LeaseLinearizabilityTest.class);
+    }
+}
