@@ -1,0 +1,70 @@
+package io.routepool.property;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.jetbrains.lincheck.datastructures.StressOptions;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The checks of this module can fail: each deliberately broken pool (one that ignores maxPerRoute,
+ * one that hands a stateless lease a connection carrying another state) is caught by every check
+ * that should catch it, and the differential checks report a shrunk counterexample with its seed.
+ */
+class BrokenPoolsAreCaughtTest {
+
+    static Stream<Arguments> brokenPools() {
+        return Stream.of(
+                Arguments.of("ignores maxPerRoute", BrokenPools.IGNORES_MAX_PER_ROUTE),
+                Arguments.of("hands out the wrong state", BrokenPools.HANDS_OUT_WRONG_STATE));
+    }
+
+    @AfterEach
+    void restoreLincheckPool() {
+        LeaseLinearizabilityTest.maker = RoutePoolWorld.PoolMaker.REAL;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenPools")
+    void theDifferentialAgainstHttpCoreCatchesIt(String name, RoutePoolWorld.PoolMaker broken) {
+        Optional<Differential.Counterexample> found = Differential.search(Differential.baseSeed(), 3000, 60, false,
+                cfg -> new RoutePoolWorld(cfg, broken, 1_000), HttpCoreWorld::new);
+        assertThat(found).as("a pool that %s", name).isPresent();
+        System.out.println("caught, as expected: " + found.get().report(name, "HttpCore 4.4"));
+        assertThat(found.get().minimal().size()).isLessThan(found.get().originalLength());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenPools")
+    void theTimeModelCatchesIt(String name, RoutePoolWorld.PoolMaker broken) {
+        Optional<Differential.Counterexample> found = Differential.search(Differential.baseSeed(), 3000, 60, true,
+                cfg -> new RoutePoolWorld(cfg, broken, 1), ModelWorld::new);
+        assertThat(found).as("a pool that %s", name).isPresent();
+        System.out.println("caught, as expected: " + found.get().report(name, "reference model"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenPools")
+    void lincheckCatchesIt(String name, RoutePoolWorld.PoolMaker broken) {
+        LeaseLinearizabilityTest.maker = broken;
+        StressOptions options = LeaseLinearizabilityTest.stress().iterations(50).minimizeFailedScenario(false);
+        assertThatThrownBy(() -> options.check(LeaseLinearizabilityTest.class))
+                .as("a pool that %s", name)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Invalid execution results");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("brokenPools")
+    void theConcurrentInvariantsCatchIt(String name, RoutePoolWorld.PoolMaker broken) throws InterruptedException {
+        ConcurrentInvariants.Result r = ConcurrentInvariants.run(broken, Differential.baseSeed(), Duration.ofSeconds(2), 8);
+        System.out.println("caught, as expected (" + name + "): " + r.violations.stream().limit(3).toList());
+        assertThat(r.violations).as("a pool that %s", name).isNotEmpty();
+    }
+}
