@@ -8,8 +8,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * One route's pool (HttpCore's {@code RouteSpecificPool}): its idle and leased entries and the
  * waiters that only a connection of this route can serve. Everything below is guarded by
  * {@link #lock}, which is never held across routes, never held during I/O or user callbacks
- * (except {@code state.equals}, see DESIGN.md), and never held while taking another segment's lock.
- * The pool's capacity lock may be taken while holding it, never the other way round.
+ * (except {@code state.equals}, see DESIGN.md). Two segment locks are held together only by a
+ * lease's cross-route eviction, taken in {@link #order}. The pool's capacity lock may be taken while
+ * holding it, never the other way round.
  */
 final class RouteSegment<R, C> {
 
