@@ -58,13 +58,15 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * Lease (LockLightPool.lease, then LeaseAttempt.step):
      *   1. under the segment lock: claim the most recently released idle entry of matching state
      *      (linearization point of a reusing lease); else, if the route is under its limit, take a
-     *      route unit; else, if the route is full of idle entries of another state, detach its least
-     *      recently released one and take over its units (HttpCore's per-route excess rule); else
-     *      enqueue as a route waiter. No I/O happens under the lock.
-     *   2. with a route unit: CAS a pool unit from totalAllocated (linearization point of a creating
-     *      lease); or evict the least recently released idle entry of any route and take over its
-     *      pool unit (HttpCore's totalAvailable > freeCapacity - 1 rule); or enqueue in the capacity
-     *      queue keeping the route unit, then re-check (lost wake-up guard, see waitForCapacity).
+     *      route unit and CAS a pool unit together (linearization point of a creating lease); else,
+     *      if the route is full of idle entries of another state, detach its least recently released
+     *      one and take over its units (HttpCore's per-route excess rule); else enqueue as a route
+     *      waiter. No I/O happens under the lock.
+     *   2. route has room, pool full: evictForLease holds the victim's segment lock and ours (in
+     *      segment order) to detach the least recently released idle entry of any route, take a route
+     *      unit and take over the victim's pool unit at one instant (HttpCore's totalAvailable >
+     *      freeCapacity - 1 rule); or, nothing idle, enqueue in the capacity queue holding a reserved
+     *      route unit, then re-check (lost wake-up guard, see waitForCapacity).
      *   3. outside any lock: close the victim, if any; create the connection; check expiry,
      *      isOpen and validation of a reused entry (a failing one is closed and step 1 runs again
      *      within the same deadline).
