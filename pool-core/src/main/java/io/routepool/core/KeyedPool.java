@@ -120,8 +120,8 @@ public interface KeyedPool<R, C> extends Closeable {
     long getValidateAfterInactivity(TimeUnit unit);
 
     /**
-     * Closes the pool: waiters fail at once, new leases are refused, idle connections are closed.
-     * {@link CloseMode#GRACEFUL} closes leased connections when they come back;
+     * Closes the pool: waiters fail at once, new leases are refused, idle connections are closed
+     * gracefully. {@link CloseMode#GRACEFUL} closes leased connections when they come back;
      * {@link CloseMode#IMMEDIATE} closes them now (their lessees' I/O fails) and their release is a no-op.
      * Idempotent.
      */

@@ -1296,7 +1296,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                 seg.lock.unlock();
             }
             for (PoolEntry<R, C> e : idle) {
-                closeConnection(e, mode);
+                closeConnection(e, CloseMode.GRACEFUL); // idle connections are closed politely in either mode
                 freeUnit(seg, e, RouteUnit.DETACHED);
             }
             for (PoolEntry<R, C> e : leased) {

@@ -394,8 +394,11 @@ class KeyedPoolSemanticsTest {
     @Test
     void immediateCloseShutsLeasedConnectionsNowAndTheirReleaseIsANoOp() throws Exception {
         pool(2, 20);
+        PoolEntry<String, Conn> idle = now("a", null);
         PoolEntry<String, Conn> leased = now("a", null);
+        pool.release(idle, true);
         pool.close(CloseMode.IMMEDIATE);
+        assertThat(idle.connection().closeMode).as("idle connections close politely").isEqualTo(CloseMode.GRACEFUL);
         assertThat(leased.connection().open).isFalse();
         assertThat(leased.connection().closeMode).isEqualTo(CloseMode.IMMEDIATE);
         pool.release(leased, true);

@@ -260,6 +260,9 @@ public class RoutePoolConnectionManager
         if (this.isShutDown.get()) {
             throw shutDown(null);
         }
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("Connection request: " + format(route, state) + formatStats(route));
+        }
         final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease;
         try {
             lease = this.pool.newRequest(route, state);
@@ -303,6 +306,9 @@ public class RoutePoolConnectionManager
             if (this.proxy != null) {
                 return this.proxy;
             }
+            if (isShutDown.get()) {
+                throw shutDown(null); // as HttpClient: a lease started after shutdown fails with the raw exception
+            }
             final PoolEntry<HttpRoute, PooledConnection> entry;
             try {
                 // HttpClient: <= 0 waits forever; pool-core: 0 does not wait.
@@ -331,6 +337,9 @@ public class RoutePoolConnectionManager
                 pool.release(entry, false);
                 throw ex;
             }
+            if (LOG.isDebugEnabled()) {
+                LOG.debug("Connection leased: " + format(entry) + formatStats(this.route));
+            }
             this.proxy = leased;
             return leased;
         }
@@ -349,6 +358,24 @@ public class RoutePoolConnectionManager
         ConnectionPoolTimeoutException ex = new ConnectionPoolTimeoutException(message);
         ex.initCause(cause);
         return ex;
+    }
+
+    private static String format(final HttpRoute route, final Object state) {
+        return "[route: " + route + "]" + (state != null ? "[state: " + state + "]" : "");
+    }
+
+    private static String format(final PoolEntry<HttpRoute, PooledConnection> entry) {
+        final Object state = entry.state();
+        return "[id: " + entry.id() + "][route: " + entry.route() + "]" + (state != null ? "[state: " + state + "]" : "");
+    }
+
+    /** As HttpClient's debug log: the counts of the pool and of the route. */
+    private String formatStats(final HttpRoute route) {
+        final io.routepool.core.PoolStats totals = this.pool.getTotalStats();
+        final io.routepool.core.PoolStats stats = this.pool.getStats(route);
+        return "[total available: " + totals.available() + "; route allocated: " + (stats.leased() + stats.available())
+                + " of " + stats.max() + "; total allocated: " + (totals.leased() + totals.available())
+                + " of " + totals.max() + "]";
     }
 
     private ConnectionProxy proxyOf(final HttpClientConnection conn) {
@@ -394,7 +421,13 @@ public class RoutePoolConnectionManager
                     conn.setSocketTimeout(0);
                 }
             } finally {
-                this.pool.release(entry, conn.isOpen() && pooled.isRouteComplete(), keepAlive, unit);
+                final boolean reusable = conn.isOpen() && pooled.isRouteComplete();
+                this.pool.release(entry, reusable, keepAlive, unit);
+                if (LOG.isDebugEnabled()) {
+                    LOG.debug("Connection released: " + format(entry) + (reusable
+                            ? " kept alive " + (keepAlive > 0 ? "for " + unit.toMillis(keepAlive) + " ms" : "indefinitely")
+                            : " closed") + formatStats(entry.route()));
+                }
             }
         }
     }
@@ -478,9 +511,8 @@ public class RoutePoolConnectionManager
         public void run() {
             if (this.isShutDown.compareAndSet(false, true)) {
                 LOG.debug("Connection manager is shutting down");
-                // Idle connections first, politely (HttpClient closes them, it does not reset them);
-                // then everything else: leased connections are shut down, waiters fail.
-                this.pool.closeIdle(0, TimeUnit.MILLISECONDS);
+                // idle connections are closed politely (as HttpClient does), leased ones are shut down
+                // (reset), waiters fail
                 this.pool.close(CloseMode.IMMEDIATE);
                 LOG.debug("Connection manager shut down");
             }
