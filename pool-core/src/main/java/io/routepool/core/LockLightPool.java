@@ -774,26 +774,19 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * (and frees the route unit) if the route went over its limit while the waiter waited.
      */
     boolean reservedToLeased(RouteSegment<R, C> seg, boolean enforceLimit) {
-        LeaseAttempt<R, C> retry = null;
-        boolean ok;
         seg.lock.lock();
         try {
-            seg.reserved--;
-            seg.capacityWaiters--;
-            ok = !enforceLimit || seg.allocated <= maxOf(seg);
-            if (ok) {
+            if (!enforceLimit || seg.allocated <= maxOf(seg)) {
+                seg.reserved--;
+                seg.capacityWaiters--;
                 seg.leased++;
-            } else {
-                seg.allocated--;
-                retry = retryOneLocked(seg);
+                return true;
             }
         } finally {
             seg.lock.unlock();
         }
-        if (retry != null) {
-            retry.wake();
-        }
-        return ok;
+        freeRouteUnit(seg, RouteUnit.RESERVED);
+        return false;
     }
 
     /**
@@ -802,20 +795,14 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      */
     void reuseVictim(PoolEntry<R, C> victim, RouteUnit from) {
         RouteSegment<R, C> seg = victim.segment;
-        LeaseAttempt<R, C> retry;
         seg.lock.lock();
         try {
-            uncount(seg, from);
-            seg.allocated--;
             seg.linkLeased(victim);
             seg.leased++;
-            retry = retryOneLocked(seg);
         } finally {
             seg.lock.unlock();
         }
-        if (retry != null) {
-            retry.wake();
-        }
+        freeRouteUnit(seg, from);
     }
 
     /** A RETRY grant that its waiter could not use goes to the next route waiter, if the route has room. */
