@@ -134,11 +134,11 @@ final class HttpCoreWorld implements World {
             pool.release(e, reusable);
             return "ok";
         } else if (a instanceof Action.ReleaseNotLeased r) {
-            var candidates = created.stream().map(c -> c.serial).filter(s -> !leases.order.contains(s)).sorted().toList();
-            if (candidates.isEmpty()) {
+            Integer serial = leases.pickNotLeased(created, r.pick());
+            if (serial == null) {
                 return "noop";
             }
-            pool.release(handles.get(candidates.get(Math.floorMod(r.pick(), candidates.size()))), true);
+            pool.release(handles.get(serial), true);
             return "refused"; // HttpCore ignores it silently; routepool refuses with an exception
         } else if (a instanceof Action.SetMaxTotal s) {
             int old = pool.getMaxTotal();
@@ -166,11 +166,11 @@ final class HttpCoreWorld implements World {
         } else if (a instanceof Action.CloseExpired) {
             pool.closeExpired();
         } else if (a instanceof Action.PeerClose p) {
-            var candidates = created.stream().filter(c -> c.open && !leases.order.contains(c.serial)).toList();
-            if (candidates.isEmpty()) {
+            Conn c = leases.pickIdle(created, p.pick());
+            if (c == null) {
                 return "noop";
             }
-            candidates.get(Math.floorMod(p.pick(), candidates.size())).open = false;
+            c.open = false;
         } else if (a instanceof Action.Close) {
             closed = true;
             try {

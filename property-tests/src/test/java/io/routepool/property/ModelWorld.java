@@ -53,12 +53,12 @@ final class ModelWorld implements World {
             model.release(e, r.reusable(), r.keepAliveNanos());
             return "ok";
         } else if (a instanceof Action.ReleaseNotLeased r) {
-            var candidates = model.created().stream().map(c -> c.serial).filter(s -> !leases.order.contains(s)).sorted().toList();
-            if (candidates.isEmpty()) {
+            Integer serial = leases.pickNotLeased(model.created(), r.pick());
+            if (serial == null) {
                 return "noop";
             }
             try {
-                model.release(handles.get(candidates.get(Math.floorMod(r.pick(), candidates.size()))), true, 0);
+                model.release(handles.get(serial), true, 0);
                 return "accepted";
             } catch (IllegalStateException refused) {
                 return "refused";
@@ -76,13 +76,13 @@ final class ModelWorld implements World {
         } else if (a instanceof Action.CloseExpired) {
             model.closeExpired();
         } else if (a instanceof Action.PeerClose p) {
-            Conn c = pickIdle(p.pick());
+            Conn c = leases.pickIdle(model.created(), p.pick());
             if (c == null) {
                 return "noop";
             }
             c.open = false;
         } else if (a instanceof Action.MarkStale m) {
-            Conn c = pickIdle(m.pick());
+            Conn c = leases.pickIdle(model.created(), m.pick());
             if (c == null) {
                 return "noop";
             }
@@ -93,11 +93,6 @@ final class ModelWorld implements World {
             model.close();
         }
         return "ok";
-    }
-
-    private Conn pickIdle(int pick) {
-        var candidates = model.created().stream().filter(c -> c.open && !leases.order.contains(c.serial)).toList();
-        return candidates.isEmpty() ? null : candidates.get(Math.floorMod(pick, candidates.size()));
     }
 
     @Override

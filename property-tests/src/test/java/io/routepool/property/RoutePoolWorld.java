@@ -81,7 +81,7 @@ final class RoutePoolWorld implements World {
             pool.release(e, r.reusable(), r.keepAliveNanos(), TimeUnit.NANOSECONDS);
             return "ok";
         } else if (a instanceof Action.ReleaseNotLeased r) {
-            Integer serial = pickNotLeased(r.pick());
+            Integer serial = leases.pickNotLeased(conns.created, r.pick());
             if (serial == null) {
                 return "noop";
             }
@@ -104,13 +104,13 @@ final class RoutePoolWorld implements World {
         } else if (a instanceof Action.CloseExpired) {
             pool.closeExpired();
         } else if (a instanceof Action.PeerClose p) {
-            Conn c = pickIdle(p.pick());
+            Conn c = leases.pickIdle(conns.created, p.pick());
             if (c == null) {
                 return "noop";
             }
             c.open = false;
         } else if (a instanceof Action.MarkStale m) {
-            Conn c = pickIdle(m.pick());
+            Conn c = leases.pickIdle(conns.created, m.pick());
             if (c == null) {
                 return "noop";
             }
@@ -122,16 +122,6 @@ final class RoutePoolWorld implements World {
             pool.close(CloseMode.IMMEDIATE);
         }
         return "ok";
-    }
-
-    private Integer pickNotLeased(int pick) {
-        var candidates = conns.created.stream().map(c -> c.serial).filter(s -> !leases.order.contains(s)).sorted().toList();
-        return candidates.isEmpty() ? null : candidates.get(Math.floorMod(pick, candidates.size()));
-    }
-
-    private Conn pickIdle(int pick) {
-        var candidates = conns.created.stream().filter(c -> c.open && !leases.order.contains(c.serial)).toList();
-        return candidates.isEmpty() ? null : candidates.get(Math.floorMod(pick, candidates.size()));
     }
 
     @Override

@@ -29,5 +29,19 @@ interface World {
         Integer pick(int pick) {
             return order.isEmpty() ? null : order.get(Math.floorMod(pick, order.size()));
         }
+
+        /** The pick-th (modulo) connection, by creation number, that is not leased out: idle or closed. */
+        Integer pickNotLeased(List<Conn> created, int pick) {
+            return pickFrom(created.stream().map(c -> c.serial).filter(s -> !order.contains(s)).sorted().toList(), pick);
+        }
+
+        /** The pick-th (modulo) open connection that is not leased out. */
+        Conn pickIdle(List<Conn> created, int pick) {
+            return pickFrom(created.stream().filter(c -> c.open && !order.contains(c.serial)).toList(), pick);
+        }
+
+        private static <T> T pickFrom(List<T> candidates, int pick) {
+            return candidates.isEmpty() ? null : candidates.get(Math.floorMod(pick, candidates.size()));
+        }
     }
 }
