@@ -1,128 +1,149 @@
 #!/usr/bin/env bash
-# Builds the benchmarks and runs them with JMH, side by side with the competing pools.
+# The benchmark suite's one command: builds what it needs, runs JMH, writes JSON, prints a table of
+# ratios (routepool ÷ each peer) and draws PNG charts.
 #
 #   benchmarks/run.sh [quick|smoke|full]        (default: quick)
 #
-#   quick  LeaseReleaseBenchmark at -t 1 and -t 2, -f 1 -wi 3 -i 5 -w 1s -r 1s,
-#          plus a -prof gc pass at 1 thread (B/op)                                  ~ 1 min
-#   smoke  every benchmark at -t 1 and -t 2, -f 1 -wi 0 -i 1 -w 100ms -r 100ms (CI)  ~ 10 s
-#   full   every benchmark at -t 1 and -t 2, -f 3 -wi 5 -i 5 -w 1s -r 1s,
-#          plus a -prof gc pass at 1 thread
+#   quick  a representative subset, -f 1 -wi 2 -i 3 -w 1s -r 1s:             ~ 10 min on 2 cores
+#            lease+release 1 route ample at 1/2/4/16 threads (all 6 pools), 20 routes ample at 1/2,
+#            1 route scarce at 16 threads, scarce latency percentiles at 16 threads, -prof gc at 1 thread,
+#            cross-thread release, routes 1 vs 100 000, 0 vs 1000 idle connections of other states,
+#            end to end through HttpClient at 1/8/32 threads on 1 route (5 s warm-up),
+#            anchors (clock read, lock, route lookup: what a lease + release is made of)
+#   smoke  every benchmark and every pool once, one 100 ms iteration, minimal parameters;
+#          fails on any benchmark error (what CI runs to keep the suite from rotting)   ~ 1-2 min
+#   full   the whole matrix, -f 3 -wi 5 -i 5 -w 1s -r 1s (figures worth quoting)  ~ 4 hours on 2 cores
+#          (every pool x routes 1/20/1000 x ample/scarce x no state/8 states x 1/2/4/8/16 threads,
+#          -prof gc at 1 thread, latency, cross-thread, scale, end to end 1/16 routes x 1/8/32 threads)
 #
 # Environment:
-#   BENCH=regex     which benchmarks to run (default: LeaseReleaseBenchmark for quick, all otherwise)
 #   SKIP_BUILD=1    reuse benchmarks/target/benchmarks.jar as it is
-#   JAVA=path       the java to run the benchmarks with (default: java on the PATH)
+#   JAVA=path       the java that runs the benchmarks and the report (default: java on the PATH),
+#                   e.g. JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
+#   JMH_ARGS="..."  extra JMH arguments appended to every step (e.g. -jvmArgsAppend -XX:+UseParallelGC)
 #
-# JMH JSON goes to benchmarks/results/<mode>-<threads>t-<UTC timestamp>.json (the gc pass is
-# <mode>-gc-1t-<timestamp>.json). At the end, a table of routepool / HttpCore 4 ratios is printed
-# (needs python3; without it, the JMH summaries are printed instead).
+# Output: benchmarks/results/<mode>-<UTC timestamp>/: one JMH JSON file and one log per step,
+# machine.txt (CPU, memory, JDK, load), summary.md (the tables, also printed at the end) and *.png.
+# The report is a Java main class in the benchmarks jar (no Python needed):
+#   java -cp benchmarks/target/benchmarks.jar io.routepool.benchmarks.report.Report <results dir>
 set -euo pipefail
 
 MODE="${1:-quick}"
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$BENCH_DIR/.." && pwd)"
 JAR="$BENCH_DIR/target/benchmarks.jar"
-RESULTS="$BENCH_DIR/results"
 JAVA="${JAVA:-java}"
-THREADS=(1 2)
-GC_PASS=1
+read -r -a EXTRA <<< "${JMH_ARGS:-}"
+PKG='^io\.routepool\.benchmarks\.'
 
 case "$MODE" in
-  quick) OPTS=(-f 1 -wi 3 -i 5 -w 1s -r 1s);         BENCH="${BENCH:-LeaseReleaseBenchmark}" ;;
-  smoke) OPTS=(-f 1 -wi 0 -i 1 -w 100ms -r 100ms);   BENCH="${BENCH:-.*}"; GC_PASS=0 ;;
-  full)  OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 1s);         BENCH="${BENCH:-.*}" ;;
-  -h|--help|help) sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  # End to end needs 5 s of warm-up on a 2-vCPU VM: while the JIT keeps both vCPUs busy, a 1-thread
+  # request/response ping-pong runs 2-3x faster than once they idle (cross-vCPU wake-ups), so a short
+  # warm-up measures the transition (measured: 41k, 22k, 15k req/s in successive iterations).
+  quick) OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 1s);  LATENCY_OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 2s); E2E_OPTS=(-f 1 -wi 5 -i 3 -w 1s -r 1s) ;;
+  smoke) OPTS=(-f 1 -wi 0 -i 1 -r 100ms -foe true); LATENCY_OPTS=("${OPTS[@]}"); E2E_OPTS=("${OPTS[@]}") ;;
+  full)  OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 1s);  LATENCY_OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 2s); E2E_OPTS=("${OPTS[@]}") ;;
+  -h|--help|help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [quick|smoke|full]" >&2; exit 2 ;;
 esac
 
+START=$SECONDS
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-  echo ">> building (mvn -B -q -DskipTests -pl benchmarks -am package)"
-  (cd "$ROOT" && mvn -B -q -DskipTests -pl benchmarks -am package)
+  echo ">> building: mvn -B -q -Dmaven.test.skip=true -pl benchmarks -am package"
+  (cd "$ROOT" && mvn -B -q -Dmaven.test.skip=true -pl benchmarks -am package)
 fi
 [[ -f "$JAR" ]] || { echo "missing $JAR: build it first" >&2; exit 1; }
 
-mkdir -p "$RESULTS"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
-LOG="$(mktemp "${TMPDIR:-/tmp}/routepool-bench.XXXXXX")"
-trap 'rm -f "$LOG"' EXIT
-FILES=()
+OUT="$BENCH_DIR/results/$MODE-$STAMP"
+mkdir -p "$OUT"
 
-# run <file tag> <threads> [extra JMH args...]
-run() {
-  local tag="$1" threads="$2"; shift 2
-  local out="$RESULTS/$tag-${threads}t-$STAMP.json"
-  echo ">> $MODE: -t $threads $* -> ${out#"$ROOT"/}" | tee -a "$LOG"
-  "$JAVA" -jar "$JAR" "$BENCH" "${OPTS[@]}" -t "$threads" -rf json -rff "$out" "$@" | tee -a "$LOG"
-  FILES+=("$out")
+{
+  echo "run:     $MODE, $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "cpu:     $(nproc) x $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | sed 's/^ *//')$(lscpu 2>/dev/null | awk -F: '/Hypervisor vendor/{gsub(/^ +/,"",$2); print ", " $2 " guest"}')"
+  echo "memory:  $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo 2>/dev/null)"
+  echo "os:      $(uname -sr)"
+  echo "java:    $("$JAVA" -version 2>&1 | sed -n 2p)"
+  echo "jmh:     1.37, $MODE options: ${OPTS[*]} ${EXTRA[*]}"
+  echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at start"
+} > "$OUT/machine.txt"
+cat "$OUT/machine.txt"
+
+FAILED=()
+# step <name> <benchmark regex> [JMH args...]: one JMH invocation -> <name>.json and <name>.log
+step() {
+  local name="$1" regex="$2"; shift 2
+  local t0=$SECONDS
+  echo
+  echo ">> [$name] $regex $*"
+  set +e
+  "$JAVA" -jar "$JAR" "$PKG$regex" "$@" "${EXTRA[@]}" -rf json -rff "$OUT/$name.json" 2>&1 \
+    | tee "$OUT/$name.log" \
+    | grep --line-buffered -E '^# (Parameters|Threads):|^Benchmark |^[A-Z][A-Za-z]+Benchmark\.|<failure>|Exception' \
+    | grep --line-buffered -v -E ':(p[0-9]|stack|gc\.(alloc\.rate |count|time|churn))'
+  local rc=${PIPESTATUS[0]}
+  set -e
+  echo "   ($((SECONDS - t0)) s)"
+  if [[ $rc != 0 ]]; then
+    FAILED+=("$name")
+    echo "!! [$name] JMH exited with $rc: see ${OUT#"$ROOT"/}/$name.log" >&2
+    [[ "$MODE" == smoke ]] && return 1
+  fi
+  return 0
 }
 
-for t in "${THREADS[@]}"; do
-  run "$MODE" "$t"
-done
-if [[ "$GC_PASS" == 1 ]]; then
-  run "$MODE-gc" 1 -prof gc
-fi
+LR='LeaseReleaseBenchmark\.(leaseRelease|leaseReleaseBag)$'   # keyed pools + the bag, no state
+case "$MODE" in
+  smoke)
+    step lease-release-keyed 'LeaseReleaseBenchmark\.leaseRelease$' "${OPTS[@]}" -t 2 -p routes=20 -p capacity=SCARCE
+    step lease-release-states 'LeaseReleaseBenchmark\.leaseReleaseStates$' "${OPTS[@]}" -t 2 -p routes=1 -p capacity=SCARCE
+    step lease-release-bag 'LeaseReleaseBenchmark\.leaseReleaseBag$' "${OPTS[@]}" -t 2 -p capacity=SCARCE
+    step scarce-latency 'ScarceLatencyBenchmark\.' "${LATENCY_OPTS[@]}"
+    step cross-thread 'CrossThreadReleaseBenchmark\.' "${OPTS[@]}"
+    step route-scale 'RouteScaleBenchmark\.' "${OPTS[@]}" -p routes=100
+    step state-scale 'StateScaleBenchmark\.' "${OPTS[@]}" -p others=10
+    step end-to-end 'EndToEndBenchmark\.' "${E2E_OPTS[@]}" -t 2 -p routes=16
+    step anchors 'AnchorBenchmark\.' "${OPTS[@]}"
+    ;;
+  quick)
+    for t in 1 2 4 16; do
+      step "lease-release-1route-ample-${t}t" "$LR" "${OPTS[@]}" -t "$t" -p routes=1 -p capacity=AMPLE
+    done
+    for t in 1 2; do
+      step "lease-release-20routes-ample-${t}t" 'LeaseReleaseBenchmark\.leaseRelease$' "${OPTS[@]}" -t "$t" -p routes=20 -p capacity=AMPLE
+    done
+    step lease-release-1route-scarce-16t "$LR" "${OPTS[@]}" -t 16 -p routes=1 -p capacity=SCARCE
+    step scarce-latency-16t 'ScarceLatencyBenchmark\.' "${LATENCY_OPTS[@]}"
+    step gc-1t 'LeaseReleaseBenchmark\.' "${OPTS[@]}" -t 1 -p routes=1 -p capacity=AMPLE -prof gc
+    step cross-thread 'CrossThreadReleaseBenchmark\.' "${OPTS[@]}"
+    for t in 1 8 32; do
+      step "end-to-end-1route-${t}t" 'EndToEndBenchmark\.' "${E2E_OPTS[@]}" -t "$t" -p routes=1
+    done
+    step route-scale 'RouteScaleBenchmark\.' "${OPTS[@]}" -p routes=1,100000
+    step state-scale 'StateScaleBenchmark\.' "${OPTS[@]}" -p others=0,1000
+    step anchors 'AnchorBenchmark\.' "${OPTS[@]}"
+    ;;
+  full)
+    for t in 1 2 4 8 16; do
+      step "lease-release-${t}t" 'LeaseReleaseBenchmark\.' "${OPTS[@]}" -t "$t"
+    done
+    step gc-1t 'LeaseReleaseBenchmark\.' "${OPTS[@]}" -t 1 -prof gc
+    step scarce-latency-16t 'ScarceLatencyBenchmark\.' "${LATENCY_OPTS[@]}"
+    step cross-thread 'CrossThreadReleaseBenchmark\.' "${OPTS[@]}"
+    step route-scale 'RouteScaleBenchmark\.' "${OPTS[@]}"
+    step state-scale 'StateScaleBenchmark\.' "${OPTS[@]}"
+    step anchors 'AnchorBenchmark\.' "${OPTS[@]}"
+    for t in 1 8 32; do
+      step "end-to-end-${t}t" 'EndToEndBenchmark\.' "${E2E_OPTS[@]}" -t "$t"
+    done
+    ;;
+esac
 
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at end; wall time $((SECONDS - START)) s" >> "$OUT/machine.txt"
 echo
-echo "== $MODE results, $(nproc 2>/dev/null || echo '?') CPUs, JSON in:"
-printf '   %s\n' "${FILES[@]#"$ROOT"/}"
-if command -v python3 >/dev/null 2>&1; then
-  python3 - "${FILES[@]}" <<'PY'
-import json, math, sys
-
-BASE, OTHER = "ROUTEPOOL", "HTTPCORE4"
-rows = {}    # (benchmark, other params, threads) -> {pool: (score, error, unit)}
-alloc = {}   # (benchmark, other params, threads) -> {pool: B/op}
-for path in sys.argv[1:]:
-    with open(path) as f:
-        results = json.load(f)
-    for r in results:
-        params = dict(r.get("params") or {})
-        pool = params.pop("pool", None)
-        if pool is None:
-            continue
-        key = (".".join(r["benchmark"].split(".")[-2:]),
-               ", ".join(f"{k}={v}" for k, v in sorted(params.items())), r["threads"])
-        m = r["primaryMetric"]
-        secondary = {k.lstrip("\u00b7"): v for k, v in (r.get("secondaryMetrics") or {}).items()}
-        norm = secondary.get("gc.alloc.rate.norm")
-        if norm is not None:
-            alloc.setdefault(key, {})[pool] = norm["score"]
-        else:
-            rows.setdefault(key, {})[pool] = (m["score"], m["scoreError"], m["scoreUnit"])
-
-def fmt(v):
-    if v is None:
-        return "-"
-    score, err, unit = v
-    try:
-        err = float(err)   # JMH writes "NaN" when there is a single iteration
-    except (TypeError, ValueError):
-        err = float("nan")
-    return f"{score:.3f} ± {err:.3f} {unit}" if math.isfinite(err) else f"{score:.3f} {unit}"
-
-table = [("benchmark", "params", "threads", "routepool", "httpcore4", "routepool/httpcore4")]
-for key in sorted(rows):
-    bench, params, threads = key
-    b, o = rows[key].get(BASE), rows[key].get(OTHER)
-    ratio = f"{b[0] / o[0]:.2f}" if b and o and o[0] else "-"
-    table.append((bench, params, str(threads), fmt(b), fmt(o), ratio))
-widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
-for n, row in enumerate(table):
-    print("  ".join(c.rjust(w) if i in (2, 5) else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))).rstrip())
-    if n == 0:
-        print("-" * (sum(widths) + 2 * (len(widths) - 1)))
-if alloc:
-    print()
-    print("allocation (-prof gc, gc.alloc.rate.norm):")
-    for key in sorted(alloc):
-        bench, params, threads = key
-        v = alloc[key]
-        cells = "   ".join(f"{p.lower()} {v[p]:.1f} B/op" for p in (BASE, OTHER) if p in v)
-        print(f"  {bench} [{params}] {threads}t: {cells}")
-PY
-else
-  echo "(python3 not found: JMH summaries follow)"
-  awk '/^>> /{print; next} /^Benchmark .* Mode /{p=1} p && NF==0{p=0} p' "$LOG"
+echo "== report (${OUT#"$ROOT"/})"
+"$JAVA" -cp "$JAR" io.routepool.benchmarks.report.Report "$OUT"
+if [[ ${#FAILED[@]} -gt 0 ]]; then
+  echo "!! failed steps: ${FAILED[*]}" >&2
+  exit 1
 fi

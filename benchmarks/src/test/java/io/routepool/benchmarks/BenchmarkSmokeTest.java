@@ -1,0 +1,99 @@
+package io.routepool.benchmarks;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.routepool.benchmarks.report.Report;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+import org.openjdk.jmh.runner.options.VerboseMode;
+
+/**
+ * Keeps the suite from rotting under {@code mvn verify} (what CI runs): every benchmark method runs
+ * every one of its pools for one 20 ms iteration, in this JVM (no fork: these are not measurements),
+ * and the report reads the JSON and draws its charts. {@code benchmarks/run.sh smoke} does the same
+ * with forked JVMs.
+ */
+class BenchmarkSmokeTest {
+
+    private static final String PKG = "^io\\.routepool\\.benchmarks\\.";
+
+    @TempDir
+    Path dir;
+
+    private ChainedOptionsBuilder options(String regex, String json) {
+        return new OptionsBuilder()
+                .include(PKG + regex)
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(20))
+                .shouldFailOnError(true)
+                .verbosity(VerboseMode.SILENT)
+                .resultFormat(ResultFormatType.JSON)
+                .result(dir.resolve(json).toString());
+    }
+
+    private static Set<String> ran(Collection<RunResult> results) {
+        Set<String> seen = new TreeSet<>();
+        for (RunResult r : results) {
+            String label = r.getParams().getBenchmark().replaceAll(".*\\.(\\w+\\.\\w+)$", "$1");
+            seen.add(label + ":" + r.getParams().getParam("pool"));
+        }
+        return seen;
+    }
+
+    @Test
+    void everyBenchmarkRunsEveryPoolAndTheReportReadsThem() throws Exception {
+        Set<String> seen = new TreeSet<>();
+        seen.addAll(ran(new Runner(options("LeaseReleaseBenchmark\\.", "lease-release.json")
+                .threads(2).param("routes", "1").param("capacity", "SCARCE").build()).run()));
+        seen.addAll(ran(new Runner(options("ScarceLatencyBenchmark\\.", "latency.json").threads(4).build()).run()));
+        seen.addAll(ran(new Runner(options("CrossThreadReleaseBenchmark\\.", "cross.json").build()).run()));
+        seen.addAll(ran(new Runner(options("RouteScaleBenchmark\\.", "routes.json").param("routes", "100").build()).run()));
+        seen.addAll(ran(new Runner(options("StateScaleBenchmark\\.", "states.json").param("others", "10").build()).run()));
+        seen.addAll(ran(new Runner(options("EndToEndBenchmark\\.", "e2e.json").threads(2).param("routes", "2").build()).run()));
+        seen.addAll(ran(new Runner(options("AnchorBenchmark\\.", "anchors.json").build()).run()));
+
+        Set<String> expected = new TreeSet<>();
+        for (String p : new String[] {"ROUTEPOOL", "HTTPCORE4", "STRICT5", "LAX5", "COMMONS_POOL2"}) {
+            expected.add("LeaseReleaseBenchmark.leaseRelease:" + p);
+            expected.add("RouteScaleBenchmark.leaseRelease:" + p);
+        }
+        for (String p : new String[] {"ROUTEPOOL", "HTTPCORE4", "STRICT5", "LAX5"}) {
+            expected.add("LeaseReleaseBenchmark.leaseReleaseStates:" + p);
+            expected.add("StateScaleBenchmark.leaseRelease:" + p);
+        }
+        expected.add("LeaseReleaseBenchmark.leaseReleaseBag:HIKARI_BAG");
+        for (String p : new String[] {"ROUTEPOOL", "HTTPCORE4", "STRICT5", "LAX5", "COMMONS_POOL2", "HIKARI_BAG"}) {
+            expected.add("ScarceLatencyBenchmark.leaseRelease:" + p);
+            expected.add("CrossThreadReleaseBenchmark.handoff:" + p);
+        }
+        expected.add("EndToEndBenchmark.get:ROUTEPOOL");
+        expected.add("EndToEndBenchmark.get:HTTPCLIENT_POOLING");
+        for (String m : new String[] {"nanoTime", "currentTimeMillis", "lockUnlock", "httpHostHashCode", "routeLookup"}) {
+            expected.add("AnchorBenchmark." + m + ":null");
+        }
+        assertEquals(expected, seen);
+
+        String summary = Report.write(dir);
+        assertEquals(summary, Files.readString(dir.resolve("summary.md")));
+        assertTrue(summary.contains("## LeaseReleaseBenchmark"), summary);
+        assertTrue(summary.contains("## ScarceLatencyBenchmark"), summary);
+        assertTrue(summary.contains("## AnchorBenchmark"), summary);
+        assertTrue(summary.contains("## Targets of the issue"), summary);
+        assertTrue(Files.size(dir.resolve("scarce-latency.png")) > 1000);
+        assertTrue(Files.size(dir.resolve("end-to-end.png")) > 1000);
+    }
+}
