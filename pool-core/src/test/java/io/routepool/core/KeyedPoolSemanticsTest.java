@@ -264,6 +264,24 @@ class KeyedPoolSemanticsTest {
     }
 
     @Test
+    void sweepsAlsoDropIdleConnectionsFoundClosedAsHttpCoreDoes() throws Exception {
+        pool(3, 20);
+        PoolEntry<String, Conn> dead = now("a", null);
+        PoolEntry<String, Conn> alive = now("a", null);
+        pool.release(dead, true);
+        pool.release(alive, true);
+        dead.connection().open = false;        // the peer closed it while it was idle
+        pool.closeIdle(1, java.util.concurrent.TimeUnit.HOURS); // nothing is idle that long
+        assertThat(dead.connection().closes.get()).isEqualTo(1);
+        assertThat(alive.connection().open).isTrue();
+        assertThat(pool.availableEntries()).containsExactly(alive);
+        alive.connection().open = false;
+        pool.closeExpired();                   // nothing has expired
+        assertThat(pool.availableEntries()).isEmpty();
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 0, 3));
+    }
+
+    @Test
     void limitsCanChangeAtAnyTime() throws Exception {
         pool(2, 20);
         pool.setMaxPerRoute("a", 1);
