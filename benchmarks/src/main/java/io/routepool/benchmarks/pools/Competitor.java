@@ -36,8 +36,8 @@ public abstract class Competitor implements AutoCloseable {
         return switch (pool) {
             case ROUTEPOOL -> new RoutePoolCompetitor(maxPerRoute, maxTotal);
             case HTTPCORE4 -> new HttpCore4Competitor(maxPerRoute, maxTotal);
-            case STRICT5 -> new Strict5Competitor(maxPerRoute, maxTotal);
-            case LAX5 -> new Lax5Competitor(maxPerRoute);
+            case STRICT5 -> HttpCore5Competitor.strict(maxPerRoute, maxTotal);
+            case LAX5 -> HttpCore5Competitor.lax(maxPerRoute);
             case COMMONS_POOL2 -> new CommonsPool2Competitor(maxPerRoute, maxTotal);
             case HIKARI_BAG -> new HikariBagCompetitor(maxPerRoute);
         };
