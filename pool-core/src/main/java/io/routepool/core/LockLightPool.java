@@ -226,7 +226,12 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             return false;
         }
         C conn = e.connection();
-        if (!factory.isOpen(conn)) {
+        try {
+            if (!factory.isOpen(conn)) {
+                return false;
+            }
+        } catch (RuntimeException ex) {
+            LOG.log(Level.DEBUG, "isOpen failed on " + e + "; treating it as closed", ex);
             return false;
         }
         long v = validateAfterInactivityNanos;

@@ -224,6 +224,17 @@ class KeyedPoolSemanticsTest {
     }
 
     @Test
+    void anIsOpenThatThrowsCountsAsClosedAndLeaksNothing() throws Exception {
+        pool(2, 20);
+        PoolEntry<String, Conn> e = now("a", null);
+        pool.release(e, true);
+        e.connection().isOpenThrows = true;
+        assertThat(now("a", null).id()).isEqualTo(2);
+        assertThat(e.connection().closes.get()).isEqualTo(1);
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(1, 0, 0, 2));
+    }
+
+    @Test
     void validatorThatThrowsCountsAsInvalid() throws Exception {
         pool = KeyedPool.builder(conns).timeSource(time).validateAfterInactivity(Duration.ofMillis(1))
                 .validator((Conn c) -> {

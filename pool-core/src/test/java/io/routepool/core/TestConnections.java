@@ -20,6 +20,8 @@ final class TestConnections implements ConnectionFactory<String, TestConnections
         final AtomicInteger closes = new AtomicInteger();
         final AtomicInteger holders = new AtomicInteger();
         volatile boolean open = true;
+        /** When set, isOpen throws, as a broken connection implementation might. */
+        volatile boolean isOpenThrows;
         volatile CloseMode closeMode;
 
         Conn(String route, int serial) {
@@ -80,6 +82,9 @@ final class TestConnections implements ConnectionFactory<String, TestConnections
 
     @Override
     public boolean isOpen(Conn c) {
+        if (c.isOpenThrows) {
+            throw new IllegalStateException("isOpen of " + c + " is broken");
+        }
         return c.open;
     }
 

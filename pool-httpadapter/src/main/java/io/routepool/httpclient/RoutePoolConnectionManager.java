@@ -288,6 +288,8 @@ public class RoutePoolConnectionManager
         private final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease;
         /** Guarded by {@code this}: the handle returned by the successful get. */
         private ConnectionProxy proxy;
+        /** Guarded by {@code this}: why preparing the leased connection failed; a later get rethrows it. */
+        private Throwable failure;
 
         Request(final HttpRoute route, final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease) {
             this.route = route;
@@ -305,6 +307,10 @@ public class RoutePoolConnectionManager
                 throws InterruptedException, ExecutionException, ConnectionPoolTimeoutException {
             if (this.proxy != null) {
                 return this.proxy;
+            }
+            if (this.failure != null) {
+                // the lease succeeded, then failed; its entry went back to the pool and may be leased again
+                throw new ExecutionException("The connection leased for this request could not be prepared", this.failure);
             }
             if (isShutDown.get()) {
                 throw shutDown(null); // as HttpClient: a lease started after shutdown fails with the raw exception
@@ -333,14 +339,19 @@ public class RoutePoolConnectionManager
                     leased.setSocketTimeout(resolveSocketConfig(firstHop(this.route)).getSoTimeout());
                 }
             } catch (final RuntimeException | Error ex) {
+                this.failure = ex;
                 leased.detach();
                 pool.release(entry, false);
                 throw ex;
             }
-            if (LOG.isDebugEnabled()) {
-                LOG.debug("Connection leased: " + format(entry) + formatStats(this.route));
-            }
             this.proxy = leased;
+            if (LOG.isDebugEnabled()) {
+                try {
+                    LOG.debug("Connection leased: " + format(entry) + formatStats(this.route));
+                } catch (final RuntimeException ex) {
+                    // a user token whose toString throws must not lose the lease
+                }
+            }
             return leased;
         }
     }
@@ -413,6 +424,7 @@ public class RoutePoolConnectionManager
             final ManagedHttpClientConnection conn = pooled.connection;
             long keepAlive = 0;
             TimeUnit unit = TimeUnit.MILLISECONDS;
+            boolean reusable = false;
             try {
                 if (conn.isOpen()) {
                     unit = timeUnit != null ? timeUnit : TimeUnit.MILLISECONDS;
@@ -420,15 +432,36 @@ public class RoutePoolConnectionManager
                     entry.setState(state);
                     conn.setSocketTimeout(0);
                 }
+                reusable = conn.isOpen() && pooled.isRouteComplete();
             } finally {
-                final boolean reusable = conn.isOpen() && pooled.isRouteComplete();
-                this.pool.release(entry, reusable, keepAlive, unit);
+                // described while we still own the entry: once released, another lease may take it
+                String released = null;
                 if (LOG.isDebugEnabled()) {
-                    LOG.debug("Connection released: " + format(entry) + (reusable
-                            ? " kept alive " + (keepAlive > 0 ? "for " + unit.toMillis(keepAlive) + " ms" : "indefinitely")
-                            : " closed") + formatStats(entry.route()));
+                    try {
+                        released = "Connection released: " + format(entry) + (reusable
+                                ? " kept alive " + (keepAlive > 0 ? "for " + unit.toMillis(keepAlive) + " ms" : "indefinitely")
+                                : " closed");
+                    } catch (final RuntimeException ex) {
+                        released = "Connection released";
+                    }
+                }
+                if (this.pool.isClosed()) {
+                    // reconnected after shutdown reset it: the pool counts it as closed, so close it here
+                    shutdownQuietly(conn);
+                }
+                this.pool.release(entry, reusable, keepAlive, unit);
+                if (released != null) {
+                    LOG.debug(released + formatStats(entry.route()));
                 }
             }
+        }
+    }
+
+    private static void shutdownQuietly(final ManagedHttpClientConnection conn) {
+        try {
+            conn.shutdown();
+        } catch (final IOException | RuntimeException ex) {
+            LOG.debug("I/O exception shutting down connection", ex);
         }
     }
 
