@@ -62,11 +62,6 @@ public class CrossThreadReleaseBenchmark extends PoolFixture {
         route = hosts[0];
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        stop();
-    }
-
     /** A bounded single-producer/single-consumer ring of handles. */
     static final class Ring {
         private static final int MASK = RING_SIZE - 1;

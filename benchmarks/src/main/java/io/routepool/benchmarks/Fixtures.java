@@ -66,7 +66,9 @@ public final class Fixtures {
             competitor = Competitor.create(pool, maxPerRoute, maxTotal);
         }
 
-        protected final void stop() {
+        /** Every subclass's trial ends here: the summary line, the leak check, then close. */
+        @org.openjdk.jmh.annotations.TearDown(org.openjdk.jmh.annotations.Level.Trial)
+        public final void stop() {
             if (competitor == null) {
                 return;
             }

@@ -3,7 +3,6 @@ package io.routepool.benchmarks;
 import io.routepool.benchmarks.Fixtures.Capacity;
 import io.routepool.benchmarks.Fixtures.PoolFixture;
 import io.routepool.benchmarks.Fixtures.ThreadCursor;
-import io.routepool.benchmarks.pools.Competitor;
 import io.routepool.benchmarks.pools.Pool;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -16,7 +15,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Issue targets T1, T2, T4, T5: lease a connection (10 s timeout) and release it reusable, every thread
@@ -66,11 +64,6 @@ public class LeaseReleaseBenchmark {
             }
             start(pool, routes, states, capacity.perRoute, capacity.perRoute * routes);
         }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            stop();
-        }
     }
 
     /** Pools that carry a state, 8 distinct states. */
@@ -94,11 +87,6 @@ public class LeaseReleaseBenchmark {
                 throw new IllegalArgumentException("SKIPPED: leaseReleaseStates runs with states=" + Fixtures.STATE_COUNT);
             }
             start(pool, routes, states, capacity.perRoute, capacity.perRoute * routes);
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            stop();
         }
     }
 
@@ -124,35 +112,20 @@ public class LeaseReleaseBenchmark {
             }
             start(pool, routes, states, capacity.perRoute, capacity.perRoute);
         }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            stop();
-        }
     }
 
     @Benchmark
     public Object leaseRelease(Keyed s, ThreadCursor cursor) throws Exception {
-        Competitor c = s.competitor;
-        Object handle = c.lease(cursor.route(s.hosts), null);
-        c.release(handle, null);
-        return handle;
+        return s.competitor.leaseRelease(cursor.route(s.hosts), null);
     }
 
     @Benchmark
     public Object leaseReleaseStates(Stateful s, ThreadCursor cursor) throws Exception {
-        Competitor c = s.competitor;
-        Object state = cursor.state;
-        Object handle = c.lease(cursor.route(s.hosts), state);
-        c.release(handle, state);
-        return handle;
+        return s.competitor.leaseRelease(cursor.route(s.hosts), cursor.state);
     }
 
     @Benchmark
     public Object leaseReleaseBag(Bag s) throws Exception {
-        Competitor c = s.competitor;
-        Object handle = c.lease(null, null);
-        c.release(handle, null);
-        return handle;
+        return s.competitor.leaseRelease(null, null);
     }
 }

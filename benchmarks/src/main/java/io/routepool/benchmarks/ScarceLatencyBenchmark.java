@@ -1,7 +1,6 @@
 package io.routepool.benchmarks;
 
 import io.routepool.benchmarks.Fixtures.PoolFixture;
-import io.routepool.benchmarks.pools.Competitor;
 import io.routepool.benchmarks.pools.Pool;
 import java.util.concurrent.TimeUnit;
 import org.apache.http.HttpHost;
@@ -15,7 +14,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
@@ -48,16 +46,8 @@ public class ScarceLatencyBenchmark extends PoolFixture {
         route = hosts[0];
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        stop();
-    }
-
     @Benchmark
     public Object leaseRelease() throws Exception {
-        Competitor c = competitor;
-        Object handle = c.lease(route, null);
-        c.release(handle, null);
-        return handle;
+        return competitor.leaseRelease(route, null);
     }
 }

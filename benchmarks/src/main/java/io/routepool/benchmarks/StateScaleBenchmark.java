@@ -1,7 +1,6 @@
 package io.routepool.benchmarks;
 
 import io.routepool.benchmarks.Fixtures.PoolFixture;
-import io.routepool.benchmarks.pools.Competitor;
 import io.routepool.benchmarks.pools.Pool;
 import java.util.concurrent.TimeUnit;
 import org.apache.http.HttpHost;
@@ -15,7 +14,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 
 /**
@@ -64,19 +62,11 @@ public class StateScaleBenchmark extends PoolFixture {
         next = 0;
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        stop();
-    }
-
     @Benchmark
     public Object leaseRelease() throws Exception {
         int i = next;
         Object state = states[i];
         next = i + 1 == states.length ? 0 : i + 1;
-        Competitor c = competitor;
-        Object handle = c.lease(route, state);
-        c.release(handle, state);
-        return handle;
+        return competitor.leaseRelease(route, state);
     }
 }

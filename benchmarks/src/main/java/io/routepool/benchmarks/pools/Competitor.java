@@ -49,6 +49,13 @@ public abstract class Competitor implements AutoCloseable {
     /** Sets {@code state} on the handle (pools that carry one) and releases it as reusable. */
     public abstract void release(Object handle, Object state);
 
+    /** One lease + release cycle, the body of most benchmarks; returns the handle so that it is consumed. */
+    public final Object leaseRelease(HttpHost route, Object state) throws Exception {
+        Object handle = lease(route, state);
+        release(handle, state);
+        return handle;
+    }
+
     /**
      * Puts one idle connection on {@code route} without going through the release path where that
      * path is not O(1) (commons-pool2's return scans every key). Default: lease and release.
