@@ -114,6 +114,26 @@ public interface KeyedPool<R, C> extends Closeable {
     /** A snapshot of the leased entries. */
     List<PoolEntry<R, C>> leasedEntries();
 
+    /**
+     * Runs one maintenance pass now, on the calling thread: what the background task does every
+     * {@link PoolBuilder#maintenanceInterval} (closes expired, over-idle and half-closed idle connections,
+     * reclaims abandoned leases, reports leaks and stuck waiters). For pools built without background
+     * maintenance, and for tests.
+     */
+    void maintain();
+
+    /** Who holds what: every current lease with its route, borrower thread and age, oldest first. */
+    List<LeaseInfo<R>> leases();
+
+    /** Counts over the pool's life: created, closed, reused, waited, timed out, leaks, reclaimed, state mismatches, self-deadlocks. */
+    PoolCounters getCounters();
+
+    /**
+     * How many leases of {@code route} opened a new connection or waited while idle connections of the route
+     * carried another state (the first one is logged with its remedy).
+     */
+    long getStateMismatches(R route);
+
     /** Idle connections idle longer than this are validated before they are handed out; {@code <= 0} disables. */
     void setValidateAfterInactivity(long time, TimeUnit unit);
 

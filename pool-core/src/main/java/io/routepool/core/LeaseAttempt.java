@@ -69,6 +69,23 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
 
     /** The thread to unpark on a grant (blocking leases). */
     volatile Thread thread;
+    /**
+     * The thread the lease is for, recorded as the borrower: the caller of lease or LeaseRequest.get (set
+     * again by each get), or of leaseAsync. Written by the owner before the node is queued; read by granters
+     * under the queue lock.
+     */
+    Thread requester = Thread.currentThread();
+    /** The requester's stack, when stack capture is on. */
+    Throwable leaseSite;
+
+    // Diagnostics of waiting. waitStartNanos is written once per wait episode under the lock of the queue the
+    // node first enters (before it is published there), so maintenance reads it under that lock; stuckReported
+    // is read and written by maintenance under the queue lock.
+    long waitStartNanos = LockLightPool.UNSET;
+    boolean stuckReported;
+    private Object jfrWait;
+    private boolean mismatchCounted;
+    private boolean selfDeadlockReported;
     long timeoutNanos;
     long deadline = LockLightPool.UNSET;
 
@@ -113,6 +130,26 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
         return status == WAITING;
     }
 
+    /** Called under the queue lock just before the node is queued: the first queueing starts the wait. */
+    void beginWaiting() {
+        if (waitStartNanos == LockLightPool.UNSET) {
+            waitStartNanos = pool.clock.nanoTime();
+            jfrWait = pool.diagnostics.waitBegins();
+        }
+    }
+
+    /** The lease ended (owner thread, or the one thread that completed an async lease): reports the wait, if any. */
+    private void endWaiting(boolean granted) {
+        long start = waitStartNanos;
+        if (start != LockLightPool.UNSET) {
+            Object event = jfrWait;
+            waitStartNanos = LockLightPool.UNSET;
+            jfrWait = null;
+            stuckReported = false;
+            pool.diagnostics.waitEnded(event, route, pool.clock.nanoTime() - start, granted);
+        }
+    }
+
     boolean grant(int kind, PoolEntry<R, C> entry, PoolEntry<R, C> victim, boolean victimOwnsRouteUnit) {
         this.grant = kind;
         this.grantedEntry = entry;
@@ -155,16 +192,23 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
 
     /** Runs the lease to the end on the calling thread. */
     PoolEntry<R, C> runBlocking() throws InterruptedException, TimeoutException, IOException {
-        for (;;) {
-            PoolEntry<R, C> e = step();
-            if (e != null) {
-                return e;
+        boolean granted = false;
+        try {
+            for (;;) {
+                PoolEntry<R, C> e = step();
+                if (e != null) {
+                    granted = true;
+                    return e;
+                }
+                awaitGrant();
+                e = onGranted();
+                if (e != null) {
+                    granted = true;
+                    return e;
+                }
             }
-            awaitGrant();
-            e = onGranted();
-            if (e != null) {
-                return e;
-            }
+        } finally {
+            endWaiting(granted);
         }
     }
 
@@ -195,7 +239,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
             if (now >= dl) {
                 if (abandon()) {
                     withdraw();
-                    throw pool.timeout(route, timeoutNanos);
+                    throw pool.timeout(this);
                 }
                 continue; // granted or cancelled at the same moment: take the grant
             }
@@ -232,17 +276,27 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
             PoolEntry<R, C> takeover = null;
             long id = 0;
             java.util.List<PoolEntry<R, C>> surplus = null;
+            java.util.List<LeaseInfo<R>> ownLeases = null;
+            Object[] idleStates = null;
+            int idleOtherState = 0;
+            int max = 0;
             int outcome;
+            long now = pool.leaseClock();
             seg.lock.lock();
             try {
                 if (seg.retired) {
                     outcome = O_AGAIN;
                 } else if (pool.closed) {
                     outcome = O_CLOSED;
-                } else if ((hit = seg.claimIdle(state)) != null) {
+                } else if ((hit = seg.claimIdle(state, requester, now, leaseSite)) != null) {
                     outcome = O_HIT;
                 } else {
-                    int max = pool.maxOf(seg);
+                    max = pool.maxOf(seg);
+                    if (seg.idle > 0 && !mismatchCounted) {
+                        // nothing idle matched: every idle entry of the route carries another state
+                        idleOtherState = seg.idle;
+                        idleStates = seg.idleStates(3);
+                    }
                     if (seg.allocated < max) {
                         if (pool.reserveGlobal()) {
                             // route and pool unit in one critical section: the linearization point of a creating lease
@@ -263,18 +317,38 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                     } else if (seg.idle > 0) {
                         surplus = pool.detachSurplusLocked(seg, max);
                         outcome = O_SHRUNK;
-                    } else if (timeoutNanos == 0) {
-                        outcome = O_FULL;
                     } else {
-                        this.segment = seg;
-                        this.capacityWaiter = false;
-                        this.status = WAITING;
-                        seg.enqueueWaiter(this);
-                        outcome = O_WAIT;
+                        int mine = future == null && timeoutNanos != 0 && !selfDeadlockReported ? seg.heldOnlyBy(requester) : -1;
+                        if (mine > 0 && mine >= max) {
+                            ownLeases = seg.leaseSnapshot(now);
+                        }
+                        if (ownLeases != null && pool.failOnSelfDeadlock) {
+                            outcome = O_SELF_DEADLOCK;
+                        } else if (timeoutNanos == 0) {
+                            outcome = O_FULL;
+                        } else {
+                            this.segment = seg;
+                            this.capacityWaiter = false;
+                            this.status = WAITING;
+                            beginWaiting();
+                            seg.enqueueWaiter(this);
+                            outcome = O_WAIT;
+                        }
                     }
                 }
             } finally {
                 seg.lock.unlock();
+            }
+            if (idleOtherState > 0 && (outcome == O_CREATE || outcome == O_TAKEOVER || outcome == O_WAIT)) {
+                mismatchCounted = true;
+                pool.diagnostics.stateMismatch(route, state, idleOtherState, idleStates, outcome != O_WAIT);
+            }
+            if (ownLeases != null) {
+                selfDeadlockReported = true;
+                SelfDeadlockException deadlock = pool.selfDeadlock(this, seg.route, max, "maxPerRoute", ownLeases);
+                if (outcome == O_SELF_DEADLOCK) {
+                    throw deadlock;
+                }
             }
             switch (outcome) {
                 case O_AGAIN:
@@ -289,14 +363,14 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                     continue;
                 }
                 case O_CREATE:
-                    return pool.createConnection(seg, null, false, id);
+                    return pool.createConnection(seg, null, false, id, this);
                 case O_TAKEOVER:
-                    return pool.createConnection(seg, takeover, false, id);
+                    return pool.createConnection(seg, takeover, false, id, this);
                 case O_SHRUNK:
                     pool.closeSurplus(seg, surplus);
                     continue;
                 case O_FULL:
-                    throw pool.timeout(route, timeoutNanos);
+                    throw pool.timeout(this);
                 case O_WAIT:
                     if (cancelRequested() && abandon()) {
                         withdraw();
@@ -316,16 +390,30 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                             continue;
                         }
                         case LockLightPool.EV_RESERVED:
-                            return pool.createConnection(seg, null, false, reservedId);
+                            countMismatchOnPoolFull(idleOtherState, idleStates, true);
+                            return pool.createConnection(seg, null, false, reservedId, this);
                         case LockLightPool.EV_EVICTED:
-                            return pool.createConnection(seg, got, evictedVictimOwnsRouteUnit, reservedId);
+                            countMismatchOnPoolFull(idleOtherState, idleStates, true);
+                            return pool.createConnection(seg, got, evictedVictimOwnsRouteUnit, reservedId, this);
                         default: // EV_NONE
+                            if (future == null && timeoutNanos != 0 && !selfDeadlockReported) {
+                                java.util.List<LeaseInfo<R>> all = pool.heldOnlyByInPool(requester);
+                                if (all != null) {
+                                    selfDeadlockReported = true;
+                                    SelfDeadlockException deadlock =
+                                            pool.selfDeadlock(this, seg.route, pool.getMaxTotal(), "maxTotal", all);
+                                    if (pool.failOnSelfDeadlock) {
+                                        throw deadlock;
+                                    }
+                                }
+                            }
                             if (timeoutNanos == 0) {
-                                throw pool.timeout(route, timeoutNanos);
+                                throw pool.timeout(this);
                             }
                             if (!pool.reserveRouteUnitForWaiting(seg)) {
                                 continue; // the route filled up meanwhile: wait on it instead
                             }
+                            countMismatchOnPoolFull(idleOtherState, idleStates, false);
                             return waitForCapacity(seg);
                     }
                 }
@@ -342,6 +430,14 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
     private static final int O_WAIT = 6;
     private static final int O_CREATE = 7;
     private static final int O_POOL_FULL = 8;
+    private static final int O_SELF_DEADLOCK = 9;
+
+    private void countMismatchOnPoolFull(int idleOtherState, Object[] idleStates, boolean opened) {
+        if (idleOtherState > 0 && !mismatchCounted) {
+            mismatchCounted = true;
+            pool.diagnostics.stateMismatch(route, state, idleOtherState, idleStates, opened);
+        }
+    }
 
     /** Holding a reserved route unit of {@code seg}, waits in the capacity queue for a pool unit. */
     private PoolEntry<R, C> waitForCapacity(RouteSegment<R, C> seg) throws TimeoutException, IOException {
@@ -361,7 +457,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                 pool.removeCapacityWaiter(this);
                 capacityWaiter = false;
                 if (lru != null && lru.segment == seg && LockLightPool.canUse(state, lru.state())) {
-                    pool.reuseVictim(lru, RouteUnit.RESERVED);
+                    pool.reuseVictim(lru, RouteUnit.RESERVED, this);
                     PoolEntry<R, C> e = pool.checkOut(lru, this);
                     return e != null ? e : step0();
                 }
@@ -374,7 +470,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                     }
                     return step0();
                 }
-                return pool.createConnection(seg, lru, lru != null, 0);
+                return pool.createConnection(seg, lru, lru != null, 0, this);
             }
             // granted (or cancelled) meanwhile: keep the grant, hand back what we took
             if (unit) {
@@ -418,7 +514,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                 }
                 return pool.checkOut(entry, this);
             case PERMIT:
-                return pool.createConnection(segment, v, vOwns, 0);
+                return pool.createConnection(segment, v, vOwns, 0, this);
             case RETRY:
                 retryGranted = true;
                 return null;
@@ -496,6 +592,10 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
             throw ce;
         }
         thread = Thread.currentThread();
+        requester = thread;
+        if (pool.captureLeaseStacks) {
+            leaseSite = new LeaseSite(thread);
+        }
         timeoutNanos = nanos;
         deadline = LockLightPool.UNSET;
         PoolEntry<R, C> e;
@@ -613,20 +713,26 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
     private void onTimer() {
         if (abandon()) {
             withdraw();
-            failAsync(pool.timeout(route, timeoutNanos));
+            failAsync(pool.timeout(this));
         }
         // else: granted (the grant completes the lease) or not waiting right now; a later wait
         // finds the deadline passed and times out on its first check.
     }
 
     private void completeAsync(PoolEntry<R, C> e) {
-        if (!REQUEST_STATE.compareAndSet(this, ACTIVE, DONE) || !future.complete(e)) {
+        if (!REQUEST_STATE.compareAndSet(this, ACTIVE, DONE)) {
+            pool.requeue(e);
+            return;
+        }
+        endWaiting(true);
+        if (!future.complete(e)) {
             pool.requeue(e);
         }
     }
 
     private void failAsync(Throwable t) {
         if (REQUEST_STATE.compareAndSet(this, ACTIVE, DONE)) {
+            endWaiting(false);
             future.completeExceptionally(t);
         }
     }

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -98,6 +99,34 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     final Executor asyncExecutor;
     private final long timeToLiveNanos;
 
+    // Diagnostics (see the "Diagnostics" part of the essay above). Final configuration, read racily.
+    final Diagnostics<R> diagnostics;
+    final boolean captureLeaseStacks;
+    final boolean failOnSelfDeadlock;
+    private final long leakThresholdNanos;
+    private final long reclaimAfterNanos;
+    private final long stuckWaiterNanos;
+    private final long maxIdleNanos;
+    private final ConnectionValidator<? super C> idleProbe;
+    private final long maintenanceIntervalNanos;
+    private final ScheduledExecutorService maintenanceExecutor;
+    /** The background maintenance task, or null; cancelled by close. */
+    private volatile Maintenance.Task maintenanceTask;
+    /** Background maintenance is configured, so it keeps coarseNow fresh and leases read it. */
+    private final boolean coarseLeaseClock;
+    /** reused counts of segments purged from the map (getCounters adds the live ones). */
+    private final AtomicLong retiredReused = new AtomicLong();
+
+    /**
+     * The coarse clock lease times are read from, so that a lease served from the idle list reads no clock.
+     * Refreshed by every maintenance pass and by releases (when at least COARSE_REFRESH_NANOS old), from
+     * clock.nanoTime(). Written racily by those threads: a slower writer can move it back by the time between
+     * two clock reads, so an age computed from it is clamped at zero. Used only while background maintenance
+     * runs (else leaseClock reads the clock).
+     */
+    private volatile long coarseNow;
+    private static final long COARSE_REFRESH_NANOS = 1_000_000;
+
     /** Route -> segment. A segment leaves the map only when empty, retired under its lock. */
     private final ConcurrentHashMap<R, RouteSegment<R, C>> segments = new ConcurrentHashMap<>();
     /** Route limits set by setMaxPerRoute; they outlive purged segments. */
@@ -141,6 +170,31 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         this.maxTotal = b.maxTotal;
         this.defaultMaxPerRoute = b.defaultMaxPerRoute;
         this.validateAfterInactivityNanos = b.validateAfterInactivityNanos;
+        this.diagnostics = new Diagnostics<>(b.listener, b.remedies);
+        this.captureLeaseStacks = b.captureLeaseStacks;
+        this.failOnSelfDeadlock = b.failOnSelfDeadlock;
+        this.leakThresholdNanos = b.leakThresholdNanos;
+        this.reclaimAfterNanos = b.reclaimAfterNanos;
+        this.stuckWaiterNanos = b.stuckWaiterNanos;
+        this.maxIdleNanos = b.maxIdleNanos;
+        this.idleProbe = b.idleProbe;
+        this.maintenanceIntervalNanos = b.maintenanceIntervalNanos;
+        this.maintenanceExecutor = b.maintenanceExecutor;
+        this.coarseLeaseClock = b.maintenanceIntervalNanos > 0;
+        this.coarseNow = clock.nanoTime();
+    }
+
+    /** Starts background maintenance, if configured; called once by the builder after construction. */
+    LockLightPool<R, C> startMaintenance() {
+        if (maintenanceIntervalNanos > 0) {
+            maintenanceTask = Maintenance.schedule(this, maintenanceExecutor, maintenanceIntervalNanos);
+        }
+        return this;
+    }
+
+    /** The time a lease begins: the coarse clock while background maintenance keeps it fresh, else the clock. */
+    long leaseClock() {
+        return coarseLeaseClock ? coarseNow : clock.nanoTime();
     }
 
     // ================================================================== lease
@@ -153,9 +207,11 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         // Fast path: an idle entry of this route. No allocation, no lock but the route's.
         RouteSegment<R, C> seg = segments.get(route);
         long start = UNSET;
+        Thread me = Thread.currentThread();
+        Throwable site = captureLeaseStacks ? new LeaseSite(me) : null;
         if (seg != null) {
             PoolEntry<R, C> e;
-            while ((e = tryClaimIdle(seg, state)) != null) {
+            while ((e = tryClaimIdle(seg, state, me, site)) != null) {
                 long now = needsClock(e) ? clock.nanoTime() : UNSET;
                 if (usable(e, now)) {
                     return e;
@@ -167,7 +223,8 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             }
         }
         LeaseAttempt<R, C> attempt = new LeaseAttempt<>(this, route, state, null);
-        attempt.thread = Thread.currentThread();
+        attempt.thread = me;
+        attempt.leaseSite = site;
         attempt.timeoutNanos = timeoutNanos;
         if (start != UNSET) {
             attempt.deadline = saturatedAdd(start, timeoutNanos);
@@ -175,10 +232,11 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         return attempt.runBlocking();
     }
 
-    private PoolEntry<R, C> tryClaimIdle(RouteSegment<R, C> seg, Object state) {
+    private PoolEntry<R, C> tryClaimIdle(RouteSegment<R, C> seg, Object state, Thread me, Throwable site) {
+        long now = leaseClock();
         seg.lock.lock();
         try {
-            return seg.retired || closed ? null : seg.claimIdle(state);
+            return seg.retired || closed ? null : seg.claimIdle(state, me, now, site);
         } finally {
             seg.lock.unlock();
         }
@@ -201,6 +259,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             return future;
         }
         LeaseAttempt<R, C> attempt = new LeaseAttempt<>(this, route, state, future);
+        attempt.leaseSite = captureLeaseStacks ? new LeaseSite(attempt.requester) : null;
         attempt.timeoutNanos = timeoutNanos;
         attempt.deadline();
         attempt.startAsync();
@@ -263,8 +322,8 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * Creates a connection on a route and pool unit that the caller holds (counted in leased),
      * first closing {@code victim} whose units it took over.
      */
-    PoolEntry<R, C> createConnection(RouteSegment<R, C> seg, PoolEntry<R, C> victim, boolean victimOwnsRouteUnit, long id)
-            throws IOException {
+    PoolEntry<R, C> createConnection(RouteSegment<R, C> seg, PoolEntry<R, C> victim, boolean victimOwnsRouteUnit, long id,
+            LeaseAttempt<R, C> lessee) throws IOException {
         if (victim != null) {
             closeVictim(victim, victimOwnsRouteUnit);
         }
@@ -288,10 +347,12 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             open = !closed;
             if (open) {
                 seg.linkLeased(e);
+                RouteSegment.stamp(e, lessee.requester, now, lessee.leaseSite);
             }
         } finally {
             seg.lock.unlock();
         }
+        diagnostics.connectionCreated(seg.route, e.id());
         if (!open) {
             closeConnection(e, CloseMode.GRACEFUL);
             freeUnit(seg, null, RouteUnit.LEASED);
@@ -370,7 +431,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         Object outcome;
         seg.lock.lock();
         try {
-            outcome = placeLocked(seg, victim);
+            outcome = placeLocked(seg, victim, true);
         } finally {
             seg.lock.unlock();
         }
@@ -418,26 +479,46 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             throw new IllegalStateException("Entry " + entry + " was not leased from this pool");
         }
         long now = clock.nanoTime();
+        if (now - coarseNow >= COARSE_REFRESH_NANOS) {
+            coarseNow = now;
+        }
         Object outcome;
         seg.lock.lock();
         try {
-            if (entry.placement != PoolEntry.LEASED) {
-                throw new IllegalStateException("Entry " + entry + " is not leased: released twice?");
-            }
-            if (entry.closedByPool) {
-                outcome = detachLeasedLocked(seg, entry, ALREADY_CLOSED);
-            } else if (!reusable) {
-                outcome = detachLeasedLocked(seg, entry, CLOSE_LEASED);
+            if (entry.reclaimed) {
+                outcome = RECLAIMED;
             } else {
-                entry.updated = now;
-                long validity = entry.validityDeadlineNanos();
-                entry.expiry = keepAliveNanos > 0 ? Math.min(saturatedAdd(now, keepAliveNanos), validity) : validity;
-                outcome = placeLocked(seg, entry);
+                if (entry.placement != PoolEntry.LEASED) {
+                    throw new IllegalStateException("Entry " + entry + " is not leased: released twice?");
+                }
+                clearLease(entry);
+                if (entry.closedByPool) {
+                    outcome = detachLeasedLocked(seg, entry, ALREADY_CLOSED);
+                } else if (!reusable) {
+                    outcome = detachLeasedLocked(seg, entry, CLOSE_LEASED);
+                } else {
+                    entry.updated = now;
+                    long validity = entry.validityDeadlineNanos();
+                    entry.expiry = keepAliveNanos > 0 ? Math.min(saturatedAdd(now, keepAliveNanos), validity) : validity;
+                    outcome = placeLocked(seg, entry);
+                }
             }
         } finally {
             seg.lock.unlock();
         }
+        if (outcome == RECLAIMED) {
+            lateRelease(entry, now);
+            return;
+        }
         finishPlacement(seg, entry, outcome, true);
+    }
+
+    /** Under seg.lock, at release: the lease is over, so the entry stops holding its borrower and lease site. */
+    private static void clearLease(PoolEntry<?, ?> entry) {
+        entry.borrower = null;
+        if (entry.leaseSite != null) {
+            entry.leaseSite = null;
+        }
     }
 
     /** Outcomes of {@link #placeLocked} besides a waiter to wake. */
@@ -448,6 +529,8 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     private static final Object CLOSE_LEASED = "close leased";
     /** Already closed by close(IMMEDIATE); still counted in leased. */
     private static final Object ALREADY_CLOSED = "already closed";
+    /** Reclaimed by maintenance: the release comes too late and is ignored. */
+    private static final Object RECLAIMED = "reclaimed";
 
     /**
      * Unlinks a leased entry for closing or re-placing. It stays counted in {@code leased} until its
@@ -470,6 +553,11 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * @return a granted waiter to wake, {@link #POOLED} or {@link #CLOSE}
      */
     private Object placeLocked(RouteSegment<R, C> seg, PoolEntry<R, C> entry) {
+        return placeLocked(seg, entry, false);
+    }
+
+    /** As {@link #placeLocked(RouteSegment, PoolEntry)}; {@code keepPosition} files an idle entry by its release time instead of as the most recent. */
+    private Object placeLocked(RouteSegment<R, C> seg, PoolEntry<R, C> entry, boolean keepPosition) {
         boolean countedLeased = entry.placement != PoolEntry.DETACHED;
         if (countedLeased) {
             detachLeasedLocked(seg, entry, null);
@@ -492,6 +580,8 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         if (w != null) {
             seg.linkLeased(entry);
             entry.placement = PoolEntry.GRANTED; // a second release by the previous lessee now fails
+            RouteSegment.stamp(entry, w.requester, leaseClock(), w.leaseSite);
+            seg.reused++;
             if (!countedLeased) {
                 seg.leased++;
             }
@@ -511,7 +601,11 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         if (countedLeased) {
             seg.leased--;
         }
-        seg.pushIdle(entry);
+        if (keepPosition) {
+            seg.insertIdleByUpdated(entry);
+        } else {
+            seg.pushIdle(entry);
+        }
         return POOLED;
     }
 
@@ -574,6 +668,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         seg.lock.lock();
         try {
             detachLeasedLocked(seg, e, null);
+            seg.reused--; // claimed or granted for reuse, but not usable: not a reuse after all
             mustClose = !e.closedByPool;
         } finally {
             seg.lock.unlock();
@@ -708,7 +803,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                     a.evictionOutcome = EV_AGAIN;
                     return null;
                 }
-                PoolEntry<R, C> hit = seg.claimIdle(a.state);
+                PoolEntry<R, C> hit = seg.claimIdle(a.state, a.requester, leaseClock(), a.leaseSite);
                 if (hit != null) {
                     a.evictionOutcome = EV_HIT;
                     return hit;
@@ -798,12 +893,15 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * An evicted victim turned out to be usable by the lease that evicted it: it becomes that lease's
      * entry, and the route unit the lease held ({@code from}) is freed instead.
      */
-    void reuseVictim(PoolEntry<R, C> victim, RouteUnit from) {
+    void reuseVictim(PoolEntry<R, C> victim, RouteUnit from, LeaseAttempt<R, C> lessee) {
         RouteSegment<R, C> seg = victim.segment;
+        long now = leaseClock();
         seg.lock.lock();
         try {
             seg.linkLeased(victim);
+            RouteSegment.stamp(victim, lessee.requester, now, lessee.leaseSite);
             seg.leased++;
+            seg.reused++;
         } finally {
             seg.lock.unlock();
         }
@@ -880,6 +978,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                 return false;
             }
             w.status = LeaseAttempt.WAITING;
+            w.beginWaiting();
             w.queued = true;
             w.qprev = capTail;
             w.qnext = null;
@@ -1239,12 +1338,314 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             try {
                 if (!seg.retired && seg.isEmpty()) {
                     seg.retired = true;
+                    retiredReused.addAndGet(seg.reused);
                     segments.remove(seg.route, seg);
                 }
             } finally {
                 seg.lock.unlock();
             }
         }
+    }
+
+    // ================================================================== diagnostics
+
+    /**
+     * Builds (and reports at once) the self-deadlock of {@code a}: its thread must wait for connections that
+     * are all leased by itself. The caller throws the returned exception only with failOnSelfDeadlock.
+     */
+    SelfDeadlockException selfDeadlock(LeaseAttempt<R, C> a, R route, int limit, String limitName, List<LeaseInfo<R>> own) {
+        diagnostics.selfDeadlocks.incrementAndGet();
+        String waitText = failOnSelfDeadlock
+                ? "Failing at once instead of waiting (failOnSelfDeadlock)."
+                : a.timeoutNanos == Long.MAX_VALUE
+                        ? "It waits without a timeout: unless another thread releases one of them, it waits forever."
+                        : "It waits up to " + TimeUnit.NANOSECONDS.toMillis(a.timeoutNanos)
+                                + " ms; unless another thread releases one of them, that wait ends in a timeout.";
+        String message = "Self-deadlock: thread \"" + a.requester.getName() + "\" asks for a connection to route "
+                + Diagnostics.safeString(route) + ", but all " + own.size() + " connection(s) it could get (" + limitName
+                + " " + limit + ") are leased by this same thread. " + waitText
+                + " Its leases, oldest first:" + Diagnostics.describeLeases(own)
+                + "\nRemedy: " + diagnostics.remedy(Diagnostic.Kind.SELF_DEADLOCK);
+        Throwable here = new LeaseSite("Thread \"" + a.requester.getName() + "\" asked for the connection here");
+        diagnostics.report(new Diagnostic<>(Diagnostic.Kind.SELF_DEADLOCK, route, message, own, a.requester.getName()),
+                failOnSelfDeadlock ? null : here);
+        return new SelfDeadlockException(message);
+    }
+
+    /**
+     * The leases of {@code thread} if they are at least maxTotal (so that no other thread can get a connection
+     * until it releases one), else null. Stops at the first lease of another thread.
+     */
+    List<LeaseInfo<R>> heldOnlyByInPool(Thread thread) {
+        long now = leaseClock();
+        List<LeaseInfo<R>> mine = new ArrayList<>();
+        for (RouteSegment<R, C> seg : segments.values()) {
+            if (seg.leased == 0) { // racy hint; soundness rests on counting at least maxTotal leases of ours below
+                continue;
+            }
+            seg.lock.lock();
+            try {
+                if (seg.heldOnlyBy(thread) < 0) {
+                    return null;
+                }
+                mine.addAll(seg.leaseSnapshot(now));
+            } finally {
+                seg.lock.unlock();
+            }
+        }
+        if (mine.isEmpty() || mine.size() < maxTotal) {
+            return null;
+        }
+        mine.sort((x, y) -> Long.compare(y.ageNanos(), x.ageNanos()));
+        return mine;
+    }
+
+    /** The holder of a reclaimed lease released it: ignored, with a warning. */
+    private void lateRelease(PoolEntry<R, C> entry, long now) {
+        LeaseInfo<R> info = new LeaseInfo<>(entry.route(), entry.id(), entry.state(), Thread.currentThread().getName(),
+                Thread.currentThread().getId(), Thread.currentThread().getState(), Math.max(0, now - entry.leasedAt), null);
+        String message = "Late release ignored: thread \"" + info.holder() + "\" released connection " + entry.id()
+                + " of route " + Diagnostics.safeString(entry.route()) + ", leased " + LeaseInfo.seconds(info.ageNanos())
+                + " ago, which maintenance had already reclaimed as abandoned (reclaimAbandonedAfter "
+                + LeaseInfo.seconds(reclaimAfterNanos) + "): the connection was closed and its capacity given to others."
+                + " Release leases sooner, or raise reclaimAbandonedAfter.";
+        diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LATE_RELEASE, entry.route(), message, List.of(info), info.holder()), null);
+    }
+
+    @Override
+    public void maintain() {
+        maintain(clock.nanoTime());
+    }
+
+    /**
+     * One maintenance pass at {@code now}: per route, closes idle entries that expired or idled longer than
+     * maxIdle, drops idle entries the factory reports closed or the idle probe rejects, reclaims abandoned
+     * leases, and reports leaks and stuck waiters; then the capacity queue's stuck waiters. Locks one segment
+     * at a time and does all I/O and reporting outside the locks.
+     */
+    void maintain(long now) {
+        coarseNow = now;
+        for (RouteSegment<R, C> seg : segments.values()) {
+            maintainRoute(seg, now);
+        }
+        reportStuckCapacityWaiters(now);
+        purgeEmptySegments();
+    }
+
+    private void maintainRoute(RouteSegment<R, C> seg, long now) {
+        List<PoolEntry<R, C>> doomed = new ArrayList<>(0);
+        List<PoolEntry<R, C>> others = new ArrayList<>(0);
+        List<PoolEntry<R, C>> reclaim = new ArrayList<>(0);
+        List<LeaseInfo<R>> reclaimInfo = new ArrayList<>(0);
+        List<PoolEntry<R, C>> leakSites = new ArrayList<>(0);
+        List<LeaseInfo<R>> leaks = new ArrayList<>(0);
+        List<String> stuck = new ArrayList<>(0);
+        List<LeaseInfo<R>> routeLeases = null;
+        PoolStats stats;
+        seg.lock.lock();
+        try {
+            if (seg.retired) {
+                return;
+            }
+            for (PoolEntry<R, C> e = seg.idleTail, prev; e != null; e = prev) {
+                prev = e.prev;
+                if (now >= e.expiry || (maxIdleNanos > 0 && now - e.updated >= maxIdleNanos)) {
+                    seg.unlinkIdle(e);
+                    e.placement = PoolEntry.DETACHED;
+                    doomed.add(e);
+                } else {
+                    others.add(e);
+                }
+            }
+            for (PoolEntry<R, C> e = seg.leasedHead, next; e != null; e = next) {
+                next = e.next;
+                if (e.placement != PoolEntry.LEASED || e.closedByPool) {
+                    continue;
+                }
+                long age = now - e.leasedAt;
+                if (reclaimAfterNanos > 0 && age >= reclaimAfterNanos) {
+                    reclaimInfo.add(seg.info(e, now));
+                    seg.unlinkLeased(e);
+                    e.placement = PoolEntry.DETACHED; // still counted in leased until freeUnit
+                    e.reclaimed = true;
+                    reclaim.add(e);
+                } else if (leakThresholdNanos > 0 && age >= leakThresholdNanos && !e.leakReported) {
+                    e.leakReported = true;
+                    leaks.add(seg.info(e, now));
+                    leakSites.add(e);
+                }
+            }
+            if (stuckWaiterNanos > 0 && seg.routeWaiters > 0) {
+                for (LeaseAttempt<R, C> w = seg.waitHead; w != null; w = w.qnext) {
+                    if (w.isWaiting() && !w.stuckReported && w.waitStartNanos != UNSET
+                            && now - w.waitStartNanos >= stuckWaiterNanos) {
+                        w.stuckReported = true;
+                        stuck.add("thread \"" + w.requester.getName() + "\" has waited " + LeaseInfo.seconds(now - w.waitStartNanos));
+                    }
+                }
+                if (!stuck.isEmpty()) {
+                    routeLeases = seg.leaseSnapshot(now);
+                }
+            }
+            stats = seg.stats(defaultMaxPerRoute);
+        } finally {
+            seg.lock.unlock();
+        }
+        closeSurplus(seg, doomed);
+        for (int i = 0; i < reclaim.size(); i++) {
+            PoolEntry<R, C> e = reclaim.get(i);
+            closeConnection(e, CloseMode.IMMEDIATE); // its holder abandoned it; any I/O it still does fails
+            freeUnit(seg, e, RouteUnit.LEASED);
+            diagnostics.reclaimed.incrementAndGet();
+            LeaseInfo<R> info = reclaimInfo.get(i);
+            diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LEASE_RECLAIMED, seg.route,
+                    "Abandoned lease reclaimed: " + info + " on route " + Diagnostics.safeString(seg.route)
+                            + " was held longer than reclaimAbandonedAfter (" + LeaseInfo.seconds(reclaimAfterNanos)
+                            + "). Its connection was closed and its capacity freed; a later release by that thread is ignored. "
+                            + diagnostics.remedy(Diagnostic.Kind.LEAK_SUSPECTED),
+                    List.of(info), info.holder()), info.leaseSite());
+        }
+        for (LeaseInfo<R> info : leaks) {
+            diagnostics.leaks.incrementAndGet();
+            diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LEAK_SUSPECTED, seg.route,
+                    "Connection leak suspected: " + info + " on route " + Diagnostics.safeString(seg.route)
+                            + ", longer than the leak threshold (" + LeaseInfo.seconds(leakThresholdNanos)
+                            + "), and not released. Reported once per lease."
+                            + (info.leaseSite() != null ? " Where it was leased is attached below." : "")
+                            + "\nRemedy: " + diagnostics.remedy(Diagnostic.Kind.LEAK_SUSPECTED),
+                    List.of(info), info.holder()), info.leaseSite());
+        }
+        if (!stuck.isEmpty()) {
+            String message = "Stuck waiting for a connection to route " + Diagnostics.safeString(seg.route) + ": "
+                    + String.join("; ", stuck) + " (stuck waiter threshold " + LeaseInfo.seconds(stuckWaiterNanos)
+                    + "). The route has maxPerRoute " + stats.max() + " (leased " + stats.leased() + ", available "
+                    + stats.available() + ", pending " + stats.pending() + "); its leases, oldest first:"
+                    + (routeLeases.isEmpty() ? " none" : Diagnostics.describeLeases(routeLeases))
+                    + "\nRemedy: " + diagnostics.remedy(Diagnostic.Kind.WAITER_STUCK);
+            diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, seg.route, message, routeLeases, null), null);
+        }
+        if (!others.isEmpty()) {
+            checkIdle(seg, others, now);
+        }
+    }
+
+    /**
+     * Closes idle entries the factory reports closed, and runs the idle probe on those idle for at least one
+     * maintenance interval. A probed entry is taken out of the idle list while it is probed (so that no lease
+     * can use the connection under the probe) and then put back at its place.
+     */
+    private void checkIdle(RouteSegment<R, C> seg, List<PoolEntry<R, C>> candidates, long now) {
+        long probeAfter = Math.max(maintenanceIntervalNanos, 1);
+        for (PoolEntry<R, C> e : candidates) {
+            boolean open;
+            try {
+                open = factory.isOpen(e.connection());
+            } catch (RuntimeException ex) {
+                open = false;
+            }
+            if (open && (idleProbe == null || now - e.updated < probeAfter)) {
+                continue; // racy pre-check of updated; re-checked under the lock below
+            }
+            seg.lock.lock();
+            try {
+                if (e.placement != PoolEntry.IDLE || (open && now - e.updated < probeAfter)) {
+                    continue; // leased (its lessee checks it) or released again meanwhile
+                }
+                seg.unlinkIdle(e);
+                e.placement = PoolEntry.DETACHED;
+            } finally {
+                seg.lock.unlock();
+            }
+            boolean keep = false;
+            if (open) {
+                try {
+                    keep = idleProbe.isValid(e.connection());
+                } catch (RuntimeException ex) {
+                    Diagnostics.LOG.log(Level.DEBUG, "Idle probe failed on " + e + "; closing it", ex);
+                }
+            }
+            if (keep) {
+                restoreIdle(e, true);
+            } else {
+                closeConnection(e, CloseMode.GRACEFUL);
+                freeUnit(seg, e, RouteUnit.DETACHED);
+            }
+        }
+    }
+
+    private void reportStuckCapacityWaiters(long now) {
+        if (stuckWaiterNanos <= 0 || capacityWaiterCount == 0) {
+            return;
+        }
+        List<LeaseAttempt<R, C>> stuck = new ArrayList<>();
+        capacityLock.lock();
+        try {
+            for (LeaseAttempt<R, C> w = capHead; w != null; w = w.qnext) {
+                if (w.isWaiting() && !w.stuckReported && w.waitStartNanos != UNSET && now - w.waitStartNanos >= stuckWaiterNanos) {
+                    w.stuckReported = true;
+                    stuck.add(w);
+                }
+            }
+        } finally {
+            capacityLock.unlock();
+        }
+        if (stuck.isEmpty()) {
+            return;
+        }
+        List<LeaseInfo<R>> all = leases();
+        PoolStats t = getTotalStats();
+        for (LeaseAttempt<R, C> w : stuck) {
+            String message = "Stuck waiting for a connection to route " + Diagnostics.safeString(w.route) + ": thread \""
+                    + w.requester.getName() + "\" has waited " + LeaseInfo.seconds(now - w.waitStartNanos)
+                    + " for the pool to have room (stuck waiter threshold " + LeaseInfo.seconds(stuckWaiterNanos)
+                    + "). The pool has maxTotal " + t.max() + " (leased " + t.leased() + ", available " + t.available()
+                    + ", pending " + t.pending() + "); its leases, oldest first:"
+                    + (all.isEmpty() ? " none" : Diagnostics.describeLeases(all.subList(0, Math.min(20, all.size()))))
+                    + (all.size() > 20 ? "\n    ... and " + (all.size() - 20) + " more" : "")
+                    + "\nRemedy: " + diagnostics.remedy(Diagnostic.Kind.WAITER_STUCK);
+            diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, w.route, message, all, w.requester.getName()), null);
+        }
+    }
+
+    @Override
+    public List<LeaseInfo<R>> leases() {
+        long now = leaseClock();
+        List<LeaseInfo<R>> out = new ArrayList<>();
+        for (RouteSegment<R, C> seg : segments.values()) {
+            seg.lock.lock();
+            try {
+                out.addAll(seg.leaseSnapshot(now));
+            } finally {
+                seg.lock.unlock();
+            }
+        }
+        out.sort((x, y) -> Long.compare(y.ageNanos(), x.ageNanos()));
+        return out;
+    }
+
+    @Override
+    public PoolCounters getCounters() {
+        long reused = 0;
+        for (RouteSegment<R, C> seg : segments.values()) {
+            seg.lock.lock();
+            try {
+                if (!seg.retired) {
+                    reused += seg.reused;
+                }
+            } finally {
+                seg.lock.unlock();
+            }
+        }
+        reused += retiredReused.get();
+        Diagnostics<R> d = diagnostics;
+        return new PoolCounters(d.created.get(), d.closed.get(), reused, d.waited.get(), d.timedOut.get(),
+                d.leaks.get(), d.reclaimed.get(), d.stateMismatches.get(), d.selfDeadlocks.get());
+    }
+
+    @Override
+    public long getStateMismatches(R route) {
+        requireRoute(route);
+        return diagnostics.stateMismatches(route);
     }
 
     // ================================================================== close
@@ -1261,6 +1662,10 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             return;
         }
         closed = true;
+        Maintenance.Task task = maintenanceTask;
+        if (task != null) {
+            task.cancel();
+        }
         List<LeaseAttempt<R, C>> failed = new ArrayList<>();
         for (RouteSegment<R, C> seg : segments.values()) {
             List<PoolEntry<R, C>> idle = new ArrayList<>();
@@ -1325,18 +1730,104 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         } catch (RuntimeException ex) {
             LOG.log(Level.WARNING, "Closing connection " + e + " failed", ex);
         }
+        diagnostics.connectionClosed(e.route(), e.id());
     }
 
     // ================================================================== messages and helpers
 
-    TimeoutException timeout(R route, long timeoutNanos) {
-        PoolStats r = getStats(route);
+    /**
+     * The exception of a lease that timed out, with a message that explains itself: the route's and the pool's
+     * limits and counts, the oldest lease and its holder, and whether a self-deadlock, a leak or a state
+     * mismatch is suspected, with the remedy.
+     */
+    TimeoutException timeout(LeaseAttempt<R, C> a) {
+        R route = a.route;
+        long now = leaseClock();
+        RouteSegment<R, C> seg = segments.get(route);
+        PoolStats r = null;
+        LeaseInfo<R> oldest = null;
+        int mine = -1;
+        if (seg != null) {
+            seg.lock.lock();
+            try {
+                if (!seg.retired) {
+                    r = seg.stats(defaultMaxPerRoute);
+                    oldest = seg.oldestLease(now);
+                    mine = a.future == null ? seg.heldOnlyBy(a.requester) : -1;
+                }
+            } finally {
+                seg.lock.unlock();
+            }
+        }
+        if (r == null) {
+            r = new PoolStats(0, 0, 0, getMaxPerRoute(route));
+        }
+        boolean oldestOfRoute = oldest != null;
+        if (oldest == null) {
+            oldest = oldestLeaseInPool(now);
+        }
         PoolStats t = getTotalStats();
-        return new TimeoutException("Timeout waiting for connection from pool after "
-                + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms: route " + route
-                + " has maxPerRoute " + r.max() + " (leased " + r.leased() + ", available " + r.available()
-                + ", pending " + r.pending() + "); pool has maxTotal " + t.max() + " (leased " + t.leased()
-                + ", available " + t.available() + ", pending " + t.pending() + ")");
+        StringBuilder m = new StringBuilder("Timeout waiting for connection from pool after ")
+                .append(TimeUnit.NANOSECONDS.toMillis(a.timeoutNanos)).append(" ms: route ").append(Diagnostics.safeString(route))
+                .append(" has maxPerRoute ").append(r.max()).append(" (leased ").append(r.leased())
+                .append(", available ").append(r.available()).append(", pending ").append(r.pending())
+                .append("); pool has maxTotal ").append(t.max()).append(" (leased ").append(t.leased())
+                .append(", available ").append(t.available()).append(", pending ").append(t.pending()).append("). ");
+        if (oldest != null) {
+            m.append(oldestOfRoute ? "Oldest lease of the route: " : "The route has no lease; oldest lease in the pool: ")
+                    .append(oldest).append(". ");
+        }
+        int suspects = 0;
+        if (mine > 0 && mine >= r.max()) {
+            suspects++;
+            m.append("Self-deadlock suspected: all ").append(mine).append(" connections of the route are leased by this")
+                    .append(" thread (\"").append(a.requester.getName()).append("\"), which was waiting for one of them. ")
+                    .append(diagnostics.remedy(Diagnostic.Kind.SELF_DEADLOCK)).append(' ');
+        }
+        if (oldest != null && ((leakThresholdNanos > 0 && oldest.ageNanos() >= leakThresholdNanos)
+                || oldest.holderState() == Thread.State.TERMINATED)) {
+            suspects++;
+            m.append("Leak suspected: the oldest lease ").append(oldest.holderState() == Thread.State.TERMINATED
+                    ? "belongs to a thread that has ended"
+                    : "is older than the leak threshold (" + LeaseInfo.seconds(leakThresholdNanos) + ")")
+                    .append(". ").append(diagnostics.remedy(Diagnostic.Kind.LEAK_SUSPECTED)).append(' ');
+        }
+        if (r.available() > 0) {
+            suspects++;
+            m.append("State mismatch suspected: ").append(r.available())
+                    .append(" idle connection(s) of the route carry a state other than the requested ")
+                    .append(Diagnostics.safeString(a.state)).append(" (leases affected so far: ")
+                    .append(diagnostics.stateMismatches(route)).append("). ")
+                    .append(diagnostics.remedy(Diagnostic.Kind.STATE_MISMATCH)).append(' ');
+        }
+        if (suspects == 0) {
+            m.append("No leak, self-deadlock or state mismatch suspected: the connections were busy for the whole wait;"
+                    + " raise maxPerRoute/maxTotal, or hold each connection for less time.");
+        }
+        String message = m.toString().trim();
+        diagnostics.timedOut.incrementAndGet();
+        diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LEASE_TIMEOUT, route, message,
+                oldest == null ? List.of() : List.of(oldest), a.requester.getName()), null);
+        return new TimeoutException(message);
+    }
+
+    private LeaseInfo<R> oldestLeaseInPool(long now) {
+        LeaseInfo<R> oldest = null;
+        for (RouteSegment<R, C> seg : segments.values()) {
+            if (seg.leased == 0) { // racy hint: a route without leases needs no lock
+                continue;
+            }
+            seg.lock.lock();
+            try {
+                LeaseInfo<R> o = seg.oldestLease(now);
+                if (o != null && (oldest == null || o.ageNanos() > oldest.ageNanos())) {
+                    oldest = o;
+                }
+            } finally {
+                seg.lock.unlock();
+            }
+        }
+        return oldest;
     }
 
     /** HttpCore's matching rule: a null-state entry serves anyone; otherwise only an equal requested state. */

@@ -1,13 +1,17 @@
 package io.routepool.core;
 
 import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
- * Configures a {@link KeyedPool}. Defaults are HttpCore's {@code BasicConnPool}: maxTotal 20,
- * maxPerRoute 2, no time to live, no validation.
+ * Configures a {@link KeyedPool}. Limits and reuse default to HttpCore's {@code BasicConnPool}:
+ * maxTotal 20, maxPerRoute 2, no time to live, no validation. Diagnostics and background maintenance
+ * are on by default (see each option; README "Diagnostics" explains what each report means).
  */
 public final class PoolBuilder<R, C> {
 
@@ -19,6 +23,22 @@ public final class PoolBuilder<R, C> {
     ConnectionValidator<? super C> validator = ConnectionValidator.alwaysValid();
     TimeSource timeSource = TimeSource.system();
     Executor asyncExecutor = ForkJoinPool.commonPool();
+
+    static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofSeconds(1);
+    static final Duration DEFAULT_LEAK_THRESHOLD = Duration.ofMinutes(5);
+    static final Duration DEFAULT_STUCK_WAITER_THRESHOLD = Duration.ofSeconds(30);
+
+    long maintenanceIntervalNanos = DEFAULT_MAINTENANCE_INTERVAL.toNanos();
+    ScheduledExecutorService maintenanceExecutor;
+    long maxIdleNanos = 0;
+    ConnectionValidator<? super C> idleProbe;
+    long leakThresholdNanos = DEFAULT_LEAK_THRESHOLD.toNanos();
+    boolean captureLeaseStacks;
+    long reclaimAfterNanos = 0;
+    long stuckWaiterNanos = DEFAULT_STUCK_WAITER_THRESHOLD.toNanos();
+    boolean failOnSelfDeadlock;
+    PoolListener<R> listener = PoolListener.none();
+    final Map<Diagnostic.Kind, String> remedies = new EnumMap<>(Diagnostic.Kind.class);
 
     PoolBuilder(ConnectionFactory<R, C> factory) {
         this.factory = Objects.requireNonNull(factory, "factory");
@@ -63,7 +83,115 @@ public final class PoolBuilder<R, C> {
         return this;
     }
 
+    /**
+     * How often background maintenance runs (default 1 s): it closes expired connections, connections
+     * idle longer than {@link #maxIdleTime}, idle connections that fail the {@link #idleProbe} or that
+     * the factory reports closed; it reports leaks and stuck waiters and reclaims abandoned leases; and it
+     * keeps the coarse clock that lease times are read from. Zero turns the background task off
+     * ({@link KeyedPool#maintain()} still runs a pass on demand). It stops when the pool is closed or
+     * becomes unreachable.
+     */
+    public PoolBuilder<R, C> maintenanceInterval(Duration interval) {
+        long nanos = LockLightPool.saturatedNanos(Objects.requireNonNull(interval, "maintenanceInterval"));
+        if (nanos < 0) {
+            throw new IllegalArgumentException("maintenanceInterval must be >= 0 (0 = no background maintenance), was " + interval);
+        }
+        this.maintenanceIntervalNanos = nanos;
+        return this;
+    }
+
+    /**
+     * Runs maintenance on {@code executor} instead of the shared daemon thread {@code routepool-maintenance}
+     * (one for all pools). The pool cancels its task when closed; it never shuts the executor down.
+     */
+    public PoolBuilder<R, C> maintenanceExecutor(ScheduledExecutorService executor) {
+        this.maintenanceExecutor = Objects.requireNonNull(executor, "maintenanceExecutor");
+        return this;
+    }
+
+    /** Maintenance closes connections idle longer than this; zero or negative (the default): no limit. */
+    public PoolBuilder<R, C> maxIdleTime(Duration maxIdle) {
+        this.maxIdleNanos = Math.max(0, LockLightPool.saturatedNanos(Objects.requireNonNull(maxIdle, "maxIdleTime")));
+        return this;
+    }
+
+    /**
+     * A check maintenance runs on each connection that has been idle for at least one maintenance
+     * interval, to find connections whose peer has closed them (half-closed, CLOSE_WAIT) without waiting
+     * for a lease. The connection is taken out of the idle list while it is checked, outside any lock, so
+     * the check may read from it; {@code false} or an exception closes it. Default: none (only
+     * {@link ConnectionFactory#isOpen} is asked). HttpClient's adapter sets a non-blocking read.
+     */
+    public PoolBuilder<R, C> idleProbe(ConnectionValidator<? super C> probe) {
+        this.idleProbe = Objects.requireNonNull(probe, "idleProbe");
+        return this;
+    }
+
+    /**
+     * A lease held longer than this is reported once as a suspected leak (WARNING log, listener, JFR event
+     * {@code io.routepool.LeakSuspected}) with its route, age and borrower thread. Default 5 minutes;
+     * zero turns leak detection off. Checked by maintenance, so reported within one interval.
+     */
+    public PoolBuilder<R, C> leakThreshold(Duration threshold) {
+        this.leakThresholdNanos = Math.max(0, LockLightPool.saturatedNanos(Objects.requireNonNull(threshold, "leakThreshold")));
+        return this;
+    }
+
+    /**
+     * Records the stack trace of every lease, so that leak and self-deadlock reports show where the
+     * connection was leased (as HikariCP's {@code leakDetectionThreshold}). Costs a stack walk per lease;
+     * default off.
+     */
+    public PoolBuilder<R, C> captureLeaseStacks(boolean capture) {
+        this.captureLeaseStacks = capture;
+        return this;
+    }
+
+    /**
+     * A lease held longer than this is taken back: its connection is closed at once (its holder's I/O
+     * fails) and its capacity freed; a later release by the old holder is ignored with a warning. Zero (the
+     * default) never reclaims. Should exceed the leak threshold.
+     */
+    public PoolBuilder<R, C> reclaimAbandonedAfter(Duration after) {
+        this.reclaimAfterNanos = Math.max(0, LockLightPool.saturatedNanos(Objects.requireNonNull(after, "reclaimAbandonedAfter")));
+        return this;
+    }
+
+    /**
+     * A lease that has waited longer than this is reported once with its route's leases, their ages and
+     * their holders. Default 30 s; zero turns it off.
+     */
+    public PoolBuilder<R, C> stuckWaiterThreshold(Duration threshold) {
+        this.stuckWaiterNanos = Math.max(0, LockLightPool.saturatedNanos(Objects.requireNonNull(threshold, "stuckWaiterThreshold")));
+        return this;
+    }
+
+    /**
+     * When a thread would wait for connections that are all leased by itself, throw
+     * {@link SelfDeadlockException} at once instead of logging a warning and waiting. Default off (another
+     * thread might release them on the borrower's behalf).
+     */
+    public PoolBuilder<R, C> failOnSelfDeadlock(boolean fail) {
+        this.failOnSelfDeadlock = fail;
+        return this;
+    }
+
+    /** Receives diagnostics and connection events; default: none (a no-op). */
+    public PoolBuilder<R, C> listener(PoolListener<R> listener) {
+        this.listener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
+     * The advice that ends reports of {@code kind}, in the words of the layer above the pool (HttpClient's
+     * adapter names {@code EntityUtils.consume} and the user token). Default: advice in pool terms.
+     */
+    public PoolBuilder<R, C> remedy(Diagnostic.Kind kind, String advice) {
+        remedies.put(Objects.requireNonNull(kind, "kind"), Objects.requireNonNull(advice, "advice"));
+        return this;
+    }
+
     public KeyedPool<R, C> build() {
-        return new LockLightPool<>(this);
+        return new LockLightPool<>(this).startMaintenance();
     }
 }

@@ -46,6 +46,20 @@ public final class PoolEntry<R, C> {
     PoolEntry<R, C> prev;
     PoolEntry<R, C> next;
 
+    // Who holds the current lease (guarded by segment.lock): written when the entry is leased or granted,
+    // read by maintenance and reports under the lock. borrower and leaseSite are cleared at release so
+    // that an idle entry keeps no thread or stack reachable.
+    /** The thread that asked for the lease (for an async lease, the thread that called leaseAsync). */
+    Thread borrower;
+    /** When the lease began, on the pool's coarse clock (see LockLightPool.leaseClock). */
+    long leasedAt;
+    /** Where it was leased; null unless stack capture is on. */
+    Throwable leaseSite;
+    /** This lease was reported as a suspected leak (once per lease). */
+    boolean leakReported;
+    /** Maintenance reclaimed this abandoned lease: the entry is closed for good and a late release is ignored. */
+    boolean reclaimed;
+
     PoolEntry(RouteSegment<R, C> segment, long id, C connection, long created, long validityDeadline) {
         this.segment = segment;
         this.id = id;

@@ -31,6 +31,9 @@ final class RouteSegment<R, C> {
     /** Leased entries, in no particular order (for enumeration and close). */
     PoolEntry<R, C> leasedHead;
 
+    /** Leases served by an idle entry (claimed or granted), minus those found unusable; read by getCounters. */
+    long reused;
+
     int idle;      // == length of the idle list
     int leased;    // leased entries + creations in flight for a lessee
     int reserved;  // route units held by this route's waiters in the pool's capacity queue
@@ -67,7 +70,7 @@ final class RouteSegment<R, C> {
      * HttpCore's {@code getFree(state)}: the most recently released idle entry whose state equals
      * {@code state}, else the most recently released one with a null state. Moves it to leased.
      */
-    PoolEntry<R, C> claimIdle(Object state) {
+    PoolEntry<R, C> claimIdle(Object state, Thread borrower, long now, Throwable site) {
         PoolEntry<R, C> e = idleHead;
         if (e == null) {
             return null;
@@ -75,24 +78,97 @@ final class RouteSegment<R, C> {
         if (state != null) {
             for (; e != null; e = e.next) {
                 if (state.equals(e.state())) {
-                    return moveIdleToLeased(e);
+                    return moveIdleToLeased(e, borrower, now, site);
                 }
             }
             e = idleHead;
         }
         for (; e != null; e = e.next) {
             if (e.state() == null) {
-                return moveIdleToLeased(e);
+                return moveIdleToLeased(e, borrower, now, site);
             }
         }
         return null;
     }
 
-    private PoolEntry<R, C> moveIdleToLeased(PoolEntry<R, C> e) {
+    private PoolEntry<R, C> moveIdleToLeased(PoolEntry<R, C> e, Thread borrower, long now, Throwable site) {
         unlinkIdle(e);
         linkLeased(e);
+        stamp(e, borrower, now, site);
         leased++;
+        reused++;
         return e;
+    }
+
+    /** Records who holds the entry's new lease, and since when. */
+    static void stamp(PoolEntry<?, ?> e, Thread borrower, long now, Throwable site) {
+        e.borrower = borrower;
+        e.leasedAt = now;
+        e.leaseSite = site;
+        e.leakReported = false;
+    }
+
+    /**
+     * How many entries {@code thread} holds here, if it holds every lease of the route (no other
+     * thread's lease, grant or creation in flight), else -1.
+     */
+    int heldOnlyBy(Thread thread) {
+        int mine = 0;
+        for (PoolEntry<R, C> e = leasedHead; e != null; e = e.next) {
+            if (e.placement != PoolEntry.LEASED || e.borrower != thread) {
+                return -1;
+            }
+            mine++;
+        }
+        return mine == leased ? mine : -1;
+    }
+
+    /** Up to {@code max} distinct (by identity) states of idle entries, most recently released first. */
+    Object[] idleStates(int max) {
+        Object[] out = new Object[max];
+        int n = 0;
+        for (PoolEntry<R, C> e = idleHead; e != null && n < max; e = e.next) {
+            Object st = e.state();
+            boolean seen = false;
+            for (int i = 0; i < n; i++) {
+                seen |= out[i] == st;
+            }
+            if (!seen) {
+                out[n++] = st;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /** The route's leases, oldest first. */
+    List<LeaseInfo<R>> leaseSnapshot(long now) {
+        List<LeaseInfo<R>> out = new ArrayList<>();
+        for (PoolEntry<R, C> e = leasedHead; e != null; e = e.next) {
+            if (e.placement == PoolEntry.LEASED) {
+                out.add(info(e, now));
+            }
+        }
+        out.sort((a, b) -> Long.compare(b.ageNanos(), a.ageNanos()));
+        return out;
+    }
+
+    /** The oldest lease of the route, or null. */
+    LeaseInfo<R> oldestLease(long now) {
+        PoolEntry<R, C> oldest = null;
+        for (PoolEntry<R, C> e = leasedHead; e != null; e = e.next) {
+            if (e.placement == PoolEntry.LEASED && (oldest == null || e.leasedAt < oldest.leasedAt)) {
+                oldest = e;
+            }
+        }
+        return oldest == null ? null : info(oldest, now);
+    }
+
+    LeaseInfo<R> info(PoolEntry<R, C> e, long now) {
+        Thread t = e.borrower;
+        String name = t == null ? "?" : t.getName();
+        long id = t == null ? -1 : t.getId();
+        Thread.State st = t == null ? null : t.getState();
+        return new LeaseInfo<>(route, e.id(), e.state(), name, id, st, Math.max(0, now - e.leasedAt), e.leaseSite);
     }
 
     /** Pushes a released entry on the idle list (most recent). */
@@ -120,6 +196,31 @@ final class RouteSegment<R, C> {
             idleHead = e;
         }
         idleTail = e;
+        idle++;
+    }
+
+    /**
+     * Puts back an idle entry that was taken out for a check, at its place by release time, so that
+     * LIFO reuse and least-recently-released eviction see it where it was.
+     */
+    void insertIdleByUpdated(PoolEntry<R, C> e) {
+        PoolEntry<R, C> after = idleTail;
+        while (after != null && after.updated < e.updated) {
+            after = after.prev;
+        }
+        if (after == null) {
+            pushIdle(e);
+            return;
+        }
+        e.placement = PoolEntry.IDLE;
+        e.prev = after;
+        e.next = after.next;
+        if (after.next != null) {
+            after.next.prev = e;
+        } else {
+            idleTail = e;
+        }
+        after.next = e;
         idle++;
     }
 

@@ -24,7 +24,7 @@ class KeyedPoolSemanticsTest {
     KeyedPool<String, Conn> pool;
 
     KeyedPool<String, Conn> pool(int maxPerRoute, int maxTotal) {
-        pool = KeyedPool.builder(conns).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal).timeSource(time).build();
+        pool = KeyedPool.builder(conns).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal).timeSource(time).maintenanceInterval(Duration.ZERO).build();
         return pool;
     }
 
@@ -166,7 +166,7 @@ class KeyedPoolSemanticsTest {
 
     @Test
     void expiredEntriesAreClosedAtLeaseAndTheSearchGoesOn() throws Exception {
-        pool = KeyedPool.builder(conns).defaultMaxPerRoute(3).timeSource(time).timeToLive(Duration.ofSeconds(10)).build();
+        pool = KeyedPool.builder(conns).defaultMaxPerRoute(3).timeSource(time).maintenanceInterval(Duration.ZERO).timeToLive(Duration.ofSeconds(10)).build();
         PoolEntry<String, Conn> e1 = now("a", null);
         time.advance(Duration.ofSeconds(5));
         PoolEntry<String, Conn> e2 = now("a", null);
@@ -198,7 +198,7 @@ class KeyedPoolSemanticsTest {
     void validationRunsOnlyAfterInactivityAndAFailureContinuesTheLease() throws Exception {
         List<Conn> validated = new ArrayList<>();
         java.util.Set<Conn> stale = new java.util.HashSet<>();
-        pool = KeyedPool.builder(conns).timeSource(time).validateAfterInactivity(Duration.ofSeconds(2))
+        pool = KeyedPool.builder(conns).timeSource(time).maintenanceInterval(Duration.ZERO).validateAfterInactivity(Duration.ofSeconds(2))
                 .validator((Conn c) -> {
                     validated.add(c);
                     return !stale.contains(c);
@@ -236,7 +236,7 @@ class KeyedPoolSemanticsTest {
 
     @Test
     void validatorThatThrowsCountsAsInvalid() throws Exception {
-        pool = KeyedPool.builder(conns).timeSource(time).validateAfterInactivity(Duration.ofMillis(1))
+        pool = KeyedPool.builder(conns).timeSource(time).maintenanceInterval(Duration.ZERO).validateAfterInactivity(Duration.ofMillis(1))
                 .validator((Conn c) -> {
                     throw new IllegalStateException("boom");
                 }).build();

@@ -2,19 +2,27 @@ package io.routepool.httpclient;
 
 import io.routepool.core.CloseMode;
 import io.routepool.core.ConnectionFactory;
+import io.routepool.core.Diagnostic;
 import io.routepool.core.KeyedPool;
+import io.routepool.core.LeaseInfo;
 import io.routepool.core.PoolClosedException;
+import io.routepool.core.PoolCounters;
 import io.routepool.core.PoolEntry;
+import io.routepool.core.PoolBuilder;
+import io.routepool.core.PoolListener;
+import io.routepool.core.SelfDeadlockException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.lang.ref.Cleaner;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -130,6 +138,23 @@ public class RoutePoolConnectionManager
     private static final String TIMEOUT_MESSAGE = "Timeout waiting for connection from pool";
     private static final String SHUT_DOWN_MESSAGE = "Connection pool shut down";
 
+    static final String SELF_DEADLOCK_REMEDY = "Each response not yet consumed or closed holds its connection:"
+            + " consume the entity (EntityUtils.consume(response.getEntity()), or read its stream to the end) or close"
+            + " the response (CloseableHttpResponse.close(), try-with-resources) before sending the next request on"
+            + " this route.";
+    static final String LEAK_REMEDY = "A response whose entity is never consumed or closed never gives its"
+            + " connection back: consume the entity (EntityUtils.consume) or close the response in a finally block or"
+            + " try-with-resources, also on error statuses and exceptions. Set captureLeaseStacks(true) on"
+            + " RoutePoolConnectionManager.builder() to see where each connection was leased.";
+    static final String STATE_MISMATCH_REMEDY = "HttpClient stores the user token (with client TLS certificates or"
+            + " NTLM: the principal) as the connection's state, and a request whose context has no user token only"
+            + " reuses connections without one. Set the same user token on every request context up front"
+            + " (HttpClientContext.setUserToken(token), or a shared context), or, if connections need no per-user"
+            + " isolation, disable connection state (HttpClientBuilder.disableConnectionState()).";
+    static final String STUCK_WAITER_REMEDY = "If the holders are leaked or self-deadlocked, fix them as those"
+            + " reports say; otherwise the route is too small for the load: raise setMaxPerRoute/setMaxTotal, and set"
+            + " RequestConfig.setConnectionRequestTimeout so that requests fail instead of hanging.";
+
     private final ConfigData configData;
     private final KeyedPool<HttpRoute, PooledConnection> pool;
     private final HttpClientConnectionOperator connectionOperator;
@@ -137,6 +162,8 @@ public class RoutePoolConnectionManager
     private final Cleaner.Cleanable cleanable;
     /** As last set, for {@link #getValidateAfterInactivity()} (HttpClient returns what was set, even &lt;= 0). */
     private volatile int validateAfterInactivityMs;
+    /** How long a connection may idle when the server sent no {@code Keep-Alive: timeout}; {@code <= 0}: no limit. */
+    private final long defaultKeepAliveMs;
 
     private static Registry<ConnectionSocketFactory> getDefaultRegistry() {
         return RegistryBuilder.<ConnectionSocketFactory>create()
@@ -214,13 +241,35 @@ public class RoutePoolConnectionManager
                         b.socketFactoryRegistry != null ? b.socketFactoryRegistry : getDefaultRegistry(),
                         b.schemePortResolver, b.dnsResolver);
         this.validateAfterInactivityMs = b.validateAfterInactivityMs;
-        this.pool = KeyedPool.builder(new InternalConnectionFactory(configData, b.connectionFactory))
+        this.defaultKeepAliveMs = b.defaultKeepAlive.isNegative() || b.defaultKeepAlive.isZero() ? 0
+                : Math.max(1, Math.min(b.defaultKeepAlive.toMillis(), Long.MAX_VALUE / 2));
+        final PoolBuilder<HttpRoute, PooledConnection> pb = KeyedPool.builder(
+                new InternalConnectionFactory(configData, b.connectionFactory))
                 .maxTotal(b.maxTotal)
                 .defaultMaxPerRoute(b.defaultMaxPerRoute)
                 .timeToLive(b.timeToLive)
                 .validateAfterInactivity(Duration.ofMillis(Math.max(0, b.validateAfterInactivityMs)))
                 .validator(pooled -> !pooled.connection.isStale())
-                .build();
+                .maintenanceInterval(b.maintenanceInterval)
+                .maxIdleTime(b.maxIdleTime)
+                .leakThreshold(b.leakThreshold)
+                .captureLeaseStacks(b.captureLeaseStacks)
+                .reclaimAbandonedAfter(b.reclaimAbandonedAfter)
+                .stuckWaiterThreshold(b.stuckWaiterThreshold)
+                .failOnSelfDeadlock(b.failOnSelfDeadlock)
+                .listener(b.listener)
+                .remedy(Diagnostic.Kind.SELF_DEADLOCK, SELF_DEADLOCK_REMEDY)
+                .remedy(Diagnostic.Kind.LEAK_SUSPECTED, LEAK_REMEDY)
+                .remedy(Diagnostic.Kind.STATE_MISMATCH, STATE_MISMATCH_REMEDY)
+                .remedy(Diagnostic.Kind.WAITER_STUCK, STUCK_WAITER_REMEDY);
+        if (b.closeHalfClosedIdle) {
+            // run by maintenance on an idle connection it has taken out of the pool: no request can be using it
+            pb.idleProbe(pooled -> !pooled.connection.isStale());
+        }
+        if (b.maintenanceExecutor != null) {
+            pb.maintenanceExecutor(b.maintenanceExecutor);
+        }
+        this.pool = pb.build();
         this.isShutDown = new AtomicBoolean(false);
         this.cleanable = CLEANER.register(this, new ShutdownAction(pool, isShutDown));
     }
@@ -429,6 +478,11 @@ public class RoutePoolConnectionManager
                 if (conn.isOpen()) {
                     unit = timeUnit != null ? timeUnit : TimeUnit.MILLISECONDS;
                     keepAlive = keepalive;
+                    if (keepAlive <= 0) {
+                        // the server sent no Keep-Alive timeout: a finite default instead of forever
+                        keepAlive = this.defaultKeepAliveMs;
+                        unit = TimeUnit.MILLISECONDS;
+                    }
                     entry.setState(state);
                     conn.setSocketTimeout(0);
                 }
@@ -629,6 +683,32 @@ public class RoutePoolConnectionManager
         return this.pool.getRoutes();
     }
 
+    // ================================================================== diagnostics
+
+    /** Who holds what: every leased connection with its route, the thread that leased it and its age, oldest first. */
+    public List<LeaseInfo<HttpRoute>> getLeases() {
+        return this.pool.leases();
+    }
+
+    /** Counts over the manager's life: created, closed, reused, waited, timed out, leaks, reclaimed, state mismatches, self-deadlocks. */
+    public PoolCounters getCounters() {
+        return this.pool.getCounters();
+    }
+
+    /**
+     * How many requests to {@code route} opened a new connection or waited while idle connections of the route
+     * carried another user token (the first is logged with the remedy).
+     */
+    public long getStateMismatches(final HttpRoute route) {
+        Args.notNull(route, "Route");
+        return this.pool.getStateMismatches(route);
+    }
+
+    /** Runs one maintenance pass now (the background task runs one every maintenance interval). */
+    public void runMaintenance() {
+        this.pool.maintain();
+    }
+
     // ================================================================== configuration
 
     public SocketConfig getDefaultSocketConfig() {
@@ -793,6 +873,9 @@ public class RoutePoolConnectionManager
      */
     public static final class Builder {
 
+        /** The idle lifetime of a connection whose response had no Keep-Alive timeout. */
+        public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(30);
+
         private Lookup<ConnectionSocketFactory> socketFactoryRegistry;
         private HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connectionFactory;
         private HttpClientConnectionOperator connectionOperator;
@@ -804,6 +887,17 @@ public class RoutePoolConnectionManager
         private int validateAfterInactivityMs = 2000;
         private SocketConfig defaultSocketConfig;
         private ConnectionConfig defaultConnectionConfig;
+        private Duration defaultKeepAlive = DEFAULT_KEEP_ALIVE;
+        private boolean closeHalfClosedIdle = true;
+        private Duration maintenanceInterval = Duration.ofSeconds(1);
+        private ScheduledExecutorService maintenanceExecutor;
+        private Duration maxIdleTime = Duration.ZERO;
+        private Duration leakThreshold = Duration.ofMinutes(5);
+        private boolean captureLeaseStacks;
+        private Duration reclaimAbandonedAfter = Duration.ZERO;
+        private Duration stuckWaiterThreshold = Duration.ofSeconds(30);
+        private boolean failOnSelfDeadlock;
+        private PoolListener<HttpRoute> listener = PoolListener.none();
 
         Builder() {
         }
@@ -883,6 +977,89 @@ public class RoutePoolConnectionManager
 
         public Builder defaultConnectionConfig(final ConnectionConfig config) {
             this.defaultConnectionConfig = config;
+            return this;
+        }
+
+        /**
+         * How long a released connection may stay idle when the response had no {@code Keep-Alive: timeout=N}
+         * header (with one, N seconds applies, capped by the time to live). Default 30 s; zero or negative: no
+         * limit (HttpClient's behaviour).
+         */
+        public Builder defaultKeepAlive(final Duration keepAlive) {
+            this.defaultKeepAlive = Objects.requireNonNull(keepAlive, "defaultKeepAlive");
+            return this;
+        }
+
+        /**
+         * Whether maintenance checks idle connections for a server-side close (a non-blocking read of at most
+         * 1 ms on a connection no request is using), so that none stays in CLOSE_WAIT. Default on.
+         */
+        public Builder closeHalfClosedIdle(final boolean check) {
+            this.closeHalfClosedIdle = check;
+            return this;
+        }
+
+        /**
+         * How often background maintenance runs (default 1 s): it closes expired and half-closed idle
+         * connections, reports leaks and stuck waiters, reclaims abandoned leases. Zero turns it off.
+         */
+        public Builder maintenanceInterval(final Duration interval) {
+            this.maintenanceInterval = Objects.requireNonNull(interval, "maintenanceInterval");
+            return this;
+        }
+
+        /** Runs maintenance on this executor instead of the shared daemon thread {@code routepool-maintenance}. */
+        public Builder maintenanceExecutor(final ScheduledExecutorService executor) {
+            this.maintenanceExecutor = Objects.requireNonNull(executor, "maintenanceExecutor");
+            return this;
+        }
+
+        /** Maintenance closes connections idle longer than this; zero (the default): only keep-alive and time to live apply. */
+        public Builder maxIdleTime(final Duration maxIdle) {
+            this.maxIdleTime = Objects.requireNonNull(maxIdle, "maxIdleTime");
+            return this;
+        }
+
+        /** A connection leased longer than this is reported once as a suspected leak. Default 5 minutes; zero: off. */
+        public Builder leakThreshold(final Duration threshold) {
+            this.leakThreshold = Objects.requireNonNull(threshold, "leakThreshold");
+            return this;
+        }
+
+        /** Records where each connection was leased, for leak and self-deadlock reports. Costs a stack walk per request; default off. */
+        public Builder captureLeaseStacks(final boolean capture) {
+            this.captureLeaseStacks = capture;
+            return this;
+        }
+
+        /**
+         * A connection leased longer than this is taken back: closed (its holder's I/O fails) and its capacity
+         * freed; the holder's later release is ignored with a warning. Default zero: never.
+         */
+        public Builder reclaimAbandonedAfter(final Duration after) {
+            this.reclaimAbandonedAfter = Objects.requireNonNull(after, "reclaimAbandonedAfter");
+            return this;
+        }
+
+        /** A request that has waited this long for a connection is reported once, with the route's leases. Default 30 s; zero: off. */
+        public Builder stuckWaiterThreshold(final Duration threshold) {
+            this.stuckWaiterThreshold = Objects.requireNonNull(threshold, "stuckWaiterThreshold");
+            return this;
+        }
+
+        /**
+         * A request whose thread already holds every connection it could get (responses it has not consumed or
+         * closed) fails at once with a {@link SelfDeadlockException} instead of logging a warning and waiting.
+         * Default off.
+         */
+        public Builder failOnSelfDeadlock(final boolean fail) {
+            this.failOnSelfDeadlock = fail;
+            return this;
+        }
+
+        /** Receives diagnostics and connection events; default none. */
+        public Builder listener(final PoolListener<HttpRoute> listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
             return this;
         }
 

@@ -189,6 +189,26 @@ final class BrokenPools {
         }
 
         @Override
+        public void maintain() {
+            delegate.maintain();
+        }
+
+        @Override
+        public java.util.List<io.routepool.core.LeaseInfo<String>> leases() {
+            return delegate.leases();
+        }
+
+        @Override
+        public io.routepool.core.PoolCounters getCounters() {
+            return delegate.getCounters();
+        }
+
+        @Override
+        public long getStateMismatches(String route) {
+            return delegate.getStateMismatches(route);
+        }
+
+        @Override
         public List<PoolEntry<String, Conn>> availableEntries() {
             return delegate.availableEntries();
         }

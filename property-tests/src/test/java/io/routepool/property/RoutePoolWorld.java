@@ -21,7 +21,7 @@ final class RoutePoolWorld implements World {
 
         PoolMaker REAL = (conns, clock, cfg) -> {
             var b = KeyedPool.builder(conns).defaultMaxPerRoute(cfg.maxPerRoute()).maxTotal(cfg.maxTotal())
-                    .timeSource(clock).validator((Conn c) -> !c.stale);
+                    .timeSource(clock).maintenanceInterval(java.time.Duration.ZERO).validator((Conn c) -> !c.stale);
             if (cfg.ttlNanos() > 0) {
                 b.timeToLive(java.time.Duration.ofNanos(cfg.ttlNanos()));
             }

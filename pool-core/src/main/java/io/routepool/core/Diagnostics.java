@@ -1,0 +1,186 @@
+package io.routepool.core;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.lang.System.Logger.Level;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Where the pool's reports go: the {@code io.routepool.core.PoolDiagnostics} {@link System.Logger}, the
+ * user's {@link PoolListener} (a no-op by default) and JFR. Also the counters that move off the hot path.
+ * Never called under a pool lock: logging and listeners are user code.
+ */
+final class Diagnostics<R> {
+
+    static final System.Logger LOG = System.getLogger("io.routepool.core.PoolDiagnostics");
+
+    private final PoolListener<R> listener;
+    private final Map<Diagnostic.Kind, String> remedies = new EnumMap<>(Diagnostic.Kind.class);
+    private final boolean jfr = JfrEvents.AVAILABLE;
+
+    // Counters of slow-path events; each written with one atomic add where the event happens.
+    final AtomicLong created = new AtomicLong();
+    final AtomicLong closed = new AtomicLong();
+    final AtomicLong waited = new AtomicLong();
+    final AtomicLong timedOut = new AtomicLong();
+    final AtomicLong leaks = new AtomicLong();
+    final AtomicLong reclaimed = new AtomicLong();
+    final AtomicLong stateMismatches = new AtomicLong();
+    final AtomicLong selfDeadlocks = new AtomicLong();
+
+    /** Per-route state-mismatch counts; an entry exists only for routes that had a mismatch. Never purged. */
+    private final ConcurrentHashMap<R, RouteMismatches> mismatchesByRoute = new ConcurrentHashMap<>();
+
+    static final class RouteMismatches {
+        final AtomicLong count = new AtomicLong();
+        /** Set once, by the thread that logs the route's only warning. */
+        final AtomicBoolean warned = new AtomicBoolean();
+    }
+
+    Diagnostics(PoolListener<R> listener, Map<Diagnostic.Kind, String> remedies) {
+        this.listener = listener;
+        this.remedies.put(Diagnostic.Kind.SELF_DEADLOCK, "Release the connections this thread holds before asking for"
+                + " another one on the same route (close, or fully consume, whatever holds them).");
+        this.remedies.put(Diagnostic.Kind.LEAK_SUSPECTED, "Every lease must be released exactly once, also on"
+                + " exceptions (try/finally). Turn on captureLeaseStacks to see where each connection was leased.");
+        this.remedies.put(Diagnostic.Kind.WAITER_STUCK, "If the holders are leaked or self-deadlocked, see those"
+                + " reports; otherwise the route is too small for the load: raise maxPerRoute/maxTotal or set a"
+                + " lease timeout so that callers fail instead of hanging.");
+        this.remedies.put(Diagnostic.Kind.STATE_MISMATCH, "Lease with the state the connections carry, or release"
+                + " them with a null state, so that idle connections can be reused.");
+        this.remedies.putAll(remedies);
+    }
+
+    String remedy(Diagnostic.Kind kind) {
+        String r = remedies.get(kind);
+        return r == null ? "" : r;
+    }
+
+    // ---------------------------------------------------------------- reports
+
+    /** Logs (at WARNING, except timeouts) and tells the listener. {@code site} is logged as the record's throwable. */
+    void report(Diagnostic<R> d, Throwable site) {
+        if (d.kind() != Diagnostic.Kind.LEASE_TIMEOUT && LOG.isLoggable(Level.WARNING)) {
+            if (site != null) {
+                LOG.log(Level.WARNING, d.message(), site);
+            } else {
+                LOG.log(Level.WARNING, d.message());
+            }
+        }
+        if (jfr && d.kind() == Diagnostic.Kind.LEAK_SUSPECTED && !d.leases().isEmpty()) {
+            JfrEvents.leak(d.leases().get(0));
+        }
+        try {
+            listener.onDiagnostic(d);
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "PoolListener.onDiagnostic threw; ignored", ex);
+        }
+    }
+
+    void connectionCreated(R route, long id) {
+        created.incrementAndGet();
+        if (jfr) {
+            JfrEvents.created(route, id);
+        }
+        try {
+            listener.onConnectionCreated(route, id);
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "PoolListener.onConnectionCreated threw; ignored", ex);
+        }
+    }
+
+    void connectionClosed(R route, long id) {
+        closed.incrementAndGet();
+        if (jfr) {
+            JfrEvents.closed(route, id);
+        }
+        try {
+            listener.onConnectionClosed(route, id);
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "PoolListener.onConnectionClosed threw; ignored", ex);
+        }
+    }
+
+    /** A lease starts waiting: returns the JFR event to end later, or null. */
+    Object waitBegins() {
+        waited.incrementAndGet();
+        return jfr ? JfrEvents.beginWait() : null;
+    }
+
+    void waitEnded(Object jfrEvent, R route, long waitedNanos, boolean granted) {
+        if (jfrEvent != null) {
+            JfrEvents.endWait(jfrEvent, route, granted);
+        }
+        try {
+            listener.onLeaseWaited(route, waitedNanos, granted);
+        } catch (RuntimeException ex) {
+            LOG.log(Level.WARNING, "PoolListener.onLeaseWaited threw; ignored", ex);
+        }
+    }
+
+    // ---------------------------------------------------------------- state mismatch
+
+    /** Whether the route's one warning is still to come (so the caller snapshots the idle states for it). */
+    boolean mismatchWarningPending(R route) {
+        RouteMismatches m = mismatchesByRoute.get(route);
+        return m == null || !m.warned.get();
+    }
+
+    void stateMismatch(R route, Object requested, int idle, Object[] idleStates, boolean opened) {
+        stateMismatches.incrementAndGet();
+        RouteMismatches m = mismatchesByRoute.computeIfAbsent(route, r -> new RouteMismatches());
+        m.count.incrementAndGet();
+        if (idleStates == null || !m.warned.compareAndSet(false, true)) {
+            return;
+        }
+        StringBuilder states = new StringBuilder();
+        for (Object s : idleStates) {
+            if (s != null) {
+                states.append(states.length() == 0 ? "" : ", ").append(safeString(s));
+            }
+        }
+        String message = "State mismatch on route " + route + ": a lease for state " + safeString(requested)
+                + (opened ? " opened a new connection" : " had to wait") + " while " + idle
+                + " idle connection(s) of the route carried another state (" + states
+                + "). A lease only reuses a connection whose state equals the one it asks for (a null request only"
+                + " takes null-state connections), so these idle connections are never reused and every such lease"
+                + " opens or waits for another. Counted in getStateMismatches(route); logged once per route. Remedy: "
+                + remedy(Diagnostic.Kind.STATE_MISMATCH);
+        report(new Diagnostic<>(Diagnostic.Kind.STATE_MISMATCH, route, message, List.of(), Thread.currentThread().getName()), null);
+    }
+
+    long stateMismatches(R route) {
+        RouteMismatches m = mismatchesByRoute.get(route);
+        return m == null ? 0 : m.count.get();
+    }
+
+    // ---------------------------------------------------------------- text
+
+    /** toString of user objects (routes, states) must not break a report. */
+    static String safeString(Object o) {
+        try {
+            return String.valueOf(o);
+        } catch (RuntimeException ex) {
+            return o.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(o));
+        }
+    }
+
+    static String stackText(Throwable t) {
+        StringWriter w = new StringWriter();
+        t.printStackTrace(new PrintWriter(w));
+        return w.toString();
+    }
+
+    static <R> String describeLeases(List<LeaseInfo<R>> leases) {
+        StringBuilder b = new StringBuilder();
+        for (LeaseInfo<R> l : leases) {
+            b.append("\n    ").append(l);
+        }
+        return b.toString();
+    }
+}

@@ -1,0 +1,42 @@
+package io.routepool.core;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Who holds one leased connection, and since when: a snapshot taken by the pool for a report
+ * ({@link Diagnostic}, {@link KeyedPool#leases()}). Every lease records its borrower (the thread that
+ * asked for it) and its lease time; the stack trace only when stack capture is on.
+ *
+ * @param route        the connection's route
+ * @param connectionId the entry's {@link PoolEntry#id()}
+ * @param state        the state the connection was leased with (HttpClient: the user token)
+ * @param holder       the borrower thread's name
+ * @param holderId     the borrower thread's id
+ * @param holderState  the borrower thread's state when the snapshot was taken ({@code TERMINATED}: the
+ *                     thread that leased it has ended, so nobody will release it)
+ * @param ageNanos     how long the connection has been leased, to the resolution of the pool's coarse
+ *                     clock (the maintenance interval at worst)
+ * @param leaseSite    the stack of the borrower when it leased the connection, or {@code null} unless
+ *                     {@link PoolBuilder#captureLeaseStacks(boolean)} is on
+ */
+public record LeaseInfo<R>(R route, long connectionId, Object state, String holder, long holderId,
+        Thread.State holderState, long ageNanos, Throwable leaseSite) {
+
+    public Duration age() {
+        return Duration.ofNanos(ageNanos);
+    }
+
+    /** E.g. {@code connection 7 leased 12.3 s ago by thread "worker-1" (id 31, WAITING)}. */
+    @Override
+    public String toString() {
+        return "connection " + connectionId + " leased " + seconds(ageNanos) + " ago by thread \"" + holder
+                + "\" (id " + holderId + ", " + holderState + ")";
+    }
+
+    /** "0.4 s", "12.3 s", "742 s": tenths below a minute. No Formatter: it must not load locale data inside a lease. */
+    static String seconds(long nanos) {
+        long tenths = TimeUnit.NANOSECONDS.toMillis(Math.max(0, nanos)) / 100;
+        return tenths < 600 ? (tenths / 10) + "." + (tenths % 10) + " s" : (tenths / 10) + " s";
+    }
+}
