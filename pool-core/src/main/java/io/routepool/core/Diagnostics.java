@@ -63,63 +63,95 @@ final class Diagnostics<R> {
 
     // ---------------------------------------------------------------- reports
 
-    /** Logs (at WARNING, except timeouts) and tells the listener. {@code site} is logged as the record's throwable. */
+    /*
+     * Every entry point below is called where the pool holds capacity, a detached entry or a queued node that
+     * only the caller can put right, so none may throw: a failing logger, listener, JFR or toString is
+     * logged (if the logger still works) and dropped. VirtualMachineErrors pass.
+     */
+
+    /** Logs at WARNING (except timeouts) and tells the listener. {@code site} is logged as the record's throwable. */
     void report(Diagnostic<R> d, Throwable site) {
-        if (d.kind() != Diagnostic.Kind.LEASE_TIMEOUT && LOG.isLoggable(Level.WARNING)) {
-            if (site != null) {
-                LOG.log(Level.WARNING, d.message(), site);
-            } else {
-                LOG.log(Level.WARNING, d.message());
+        report(d, site, d.kind() != Diagnostic.Kind.LEASE_TIMEOUT);
+    }
+
+    void report(Diagnostic<R> d, Throwable site, boolean log) {
+        try {
+            if (log && LOG.isLoggable(Level.WARNING)) {
+                if (site != null) {
+                    LOG.log(Level.WARNING, d.message(), site);
+                } else {
+                    LOG.log(Level.WARNING, d.message());
+                }
             }
-        }
-        if (jfr && d.kind() == Diagnostic.Kind.LEAK_SUSPECTED && !d.leases().isEmpty()) {
-            JfrEvents.leak(d.leases().get(0));
+            if (jfr && d.kind() == Diagnostic.Kind.LEAK_SUSPECTED && !d.leases().isEmpty()) {
+                JfrEvents.leak(d.leases().get(0));
+            }
+        } catch (RuntimeException | Error ex) {
+            dropped("reporting " + d.kind(), ex);
         }
         try {
             listener.onDiagnostic(d);
-        } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "PoolListener.onDiagnostic threw; ignored", ex);
+        } catch (RuntimeException | Error ex) {
+            dropped("PoolListener.onDiagnostic", ex);
         }
     }
 
     void connectionCreated(R route, long id) {
         created.incrementAndGet();
-        if (jfr) {
-            JfrEvents.created(route, id);
-        }
         try {
+            if (jfr) {
+                JfrEvents.created(route, id);
+            }
             listener.onConnectionCreated(route, id);
-        } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "PoolListener.onConnectionCreated threw; ignored", ex);
+        } catch (RuntimeException | Error ex) {
+            dropped("PoolListener.onConnectionCreated", ex);
         }
     }
 
     void connectionClosed(R route, long id) {
         closed.incrementAndGet();
-        if (jfr) {
-            JfrEvents.closed(route, id);
-        }
         try {
+            if (jfr) {
+                JfrEvents.closed(route, id);
+            }
             listener.onConnectionClosed(route, id);
-        } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "PoolListener.onConnectionClosed threw; ignored", ex);
+        } catch (RuntimeException | Error ex) {
+            dropped("PoolListener.onConnectionClosed", ex);
         }
     }
 
     /** A lease starts waiting: returns the JFR event to end later, or null. */
     Object waitBegins() {
         waited.incrementAndGet();
-        return jfr ? JfrEvents.beginWait() : null;
+        try {
+            return jfr ? JfrEvents.beginWait() : null;
+        } catch (RuntimeException | Error ex) {
+            dropped("JFR", ex);
+            return null;
+        }
     }
 
     void waitEnded(Object jfrEvent, R route, long waitedNanos, boolean granted) {
-        if (jfrEvent != null) {
-            JfrEvents.endWait(jfrEvent, route, granted);
+        try {
+            if (jfrEvent != null) {
+                JfrEvents.endWait(jfrEvent, route, granted);
+            }
+            listener.onLeaseWaited(route, waitedNanos, granted);
+        } catch (RuntimeException | Error ex) {
+            dropped("PoolListener.onLeaseWaited", ex);
+        }
+    }
+
+    private static void dropped(String what, Throwable ex) {
+        if (ex instanceof VirtualMachineError) {
+            throw (VirtualMachineError) ex;
         }
         try {
-            listener.onLeaseWaited(route, waitedNanos, granted);
-        } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "PoolListener.onLeaseWaited threw; ignored", ex);
+            LOG.log(Level.WARNING, what + " threw; ignored so that the pool stays consistent", ex);
+        } catch (RuntimeException | Error again) {
+            if (again instanceof VirtualMachineError) {
+                throw (VirtualMachineError) again;
+            }
         }
     }
 
@@ -133,6 +165,14 @@ final class Diagnostics<R> {
 
     void stateMismatch(R route, Object requested, int idle, Object[] idleStates, boolean opened) {
         stateMismatches.incrementAndGet();
+        try {
+            countMismatch(route, requested, idle, idleStates, opened);
+        } catch (RuntimeException | Error ex) {
+            dropped("counting a state mismatch", ex); // e.g. a route whose hashCode throws
+        }
+    }
+
+    private void countMismatch(R route, Object requested, int idle, Object[] idleStates, boolean opened) {
         RouteMismatches m = mismatchesByRoute.computeIfAbsent(route, r -> new RouteMismatches());
         m.count.incrementAndGet();
         if (idleStates == null || !m.warned.compareAndSet(false, true)) {
@@ -144,7 +184,7 @@ final class Diagnostics<R> {
                 states.append(states.length() == 0 ? "" : ", ").append(safeString(s));
             }
         }
-        String message = "State mismatch on route " + route + ": a lease for state " + safeString(requested)
+        String message = "State mismatch on route " + safeString(route) + ": a lease for state " + safeString(requested)
                 + (opened ? " opened a new connection" : " had to wait") + " while " + idle
                 + " idle connection(s) of the route carried another state (" + states
                 + "). A lease only reuses a connection whose state equals the one it asks for (a null request only"
@@ -155,8 +195,12 @@ final class Diagnostics<R> {
     }
 
     long stateMismatches(R route) {
-        RouteMismatches m = mismatchesByRoute.get(route);
-        return m == null ? 0 : m.count.get();
+        try {
+            RouteMismatches m = mismatchesByRoute.get(route);
+            return m == null ? 0 : m.count.get();
+        } catch (RuntimeException ex) {
+            return -1; // a route whose hashCode or equals throws: unknown
+        }
     }
 
     // ---------------------------------------------------------------- text
@@ -165,7 +209,7 @@ final class Diagnostics<R> {
     static String safeString(Object o) {
         try {
             return String.valueOf(o);
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | LinkageError | StackOverflowError ex) {
             return o.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(o));
         }
     }

@@ -91,7 +91,7 @@ final class JfrEvents {
         LeaseWaited e = (LeaseWaited) event;
         e.end();
         if (e.shouldCommit()) {
-            e.route = String.valueOf(route);
+            e.route = Diagnostics.safeString(route);
             e.granted = granted;
             e.commit();
         }
@@ -100,7 +100,7 @@ final class JfrEvents {
     static void created(Object route, long id) {
         ConnectionCreated e = new ConnectionCreated();
         if (e.shouldCommit()) {
-            e.route = String.valueOf(route);
+            e.route = Diagnostics.safeString(route);
             e.connectionId = id;
             e.commit();
         }
@@ -109,7 +109,7 @@ final class JfrEvents {
     static void closed(Object route, long id) {
         ConnectionClosed e = new ConnectionClosed();
         if (e.shouldCommit()) {
-            e.route = String.valueOf(route);
+            e.route = Diagnostics.safeString(route);
             e.connectionId = id;
             e.commit();
         }
@@ -118,7 +118,7 @@ final class JfrEvents {
     static void leak(LeaseInfo<?> lease) {
         LeakSuspected e = new LeakSuspected();
         if (e.shouldCommit()) {
-            e.route = String.valueOf(lease.route());
+            e.route = Diagnostics.safeString(lease.route());
             e.connectionId = lease.connectionId();
             e.holder = lease.holder();
             e.age = lease.ageNanos();

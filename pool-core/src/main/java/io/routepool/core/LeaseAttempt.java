@@ -288,7 +288,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                     outcome = O_AGAIN;
                 } else if (pool.closed) {
                     outcome = O_CLOSED;
-                } else if ((hit = seg.claimIdle(state, requester, now, leaseSite)) != null) {
+                } else if ((hit = seg.claimIdle(state, requester, future != null, now, leaseSite)) != null) {
                     outcome = O_HIT;
                 } else {
                     max = pool.maxOf(seg);

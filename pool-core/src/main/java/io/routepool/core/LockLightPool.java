@@ -87,6 +87,40 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * Deliberately racy: the idle-count hint read without the lock when scanning for the global
      * LRU victim (a miss only costs a thorough re-scan before parking); getTotalStats, summed segment
      * by segment; and the choice of eviction victim among entries released in the same clock tick.
+     *
+     * Diagnostics
+     * ===========
+     *
+     * Who holds what. Every transition into LEASED or GRANTED stamps the entry, under the segment lock,
+     * with its borrower (the thread that asked: LeaseAttempt.requester) and its lease time (leaseClock);
+     * release clears the borrower under the same lock. So a reader holding the segment lock (maintenance,
+     * leases(), the timeout message, self-deadlock detection) sees a consistent (entry, holder, since)
+     * triple. The hot path pays two field stores under a lock it already holds and one volatile read of
+     * coarseNow: the lease time comes from a coarse clock that maintenance refreshes every pass and releases
+     * refresh when it is a millisecond old, not from a clock call per lease. Stack capture, when on, is one
+     * Throwable per lease made before any lock is taken.
+     *
+     * Maintenance runs on one thread at a time per pool (the shared routepool-maintenance thread, or the
+     * user's executor, or a maintain() caller) and uses only the ordinary transitions: idle entries it
+     * closes are DETACHED under the segment lock and their units freed with freeUnit (so waiters get them);
+     * an idle entry it probes is DETACHED for the probe (no lease can use a connection being read) and put
+     * back through placeLocked, which serves a waiter first or files the entry by its release time, so that
+     * LIFO reuse and LRU eviction see it where it was; an abandoned lease it reclaims goes LEASED -> DETACHED
+     * with reclaimed = true under the lock, is closed IMMEDIATE outside it, and its units are freed with
+     * freeUnit. A reclaimed entry is never placed again, so its late release is recognised (reclaimed is
+     * read under the lock) and ignored with a warning. Reports are built from snapshots taken under the lock
+     * and delivered (log, listener, JFR) after it is released.
+     *
+     * Self-deadlock. A blocking lease about to enqueue as a route waiter checks, under the segment lock,
+     * whether every leased entry of the route is LEASED by its own thread and their number reaches the
+     * route's limit (no creation in flight: the count must equal seg.leased). Then no other thread can free
+     * a unit except by releasing on its behalf, so the report is sound. The maxTotal variant
+     * (heldOnlyByInPool) counts the thread's leases segment by segment and needs at least maxTotal of them,
+     * which is sound for the same reason even though the scan is not atomic.
+     *
+     * State mismatch is detected where a lease decides to create or wait: the claim found nothing although
+     * the route has idle entries, so all of them carry another state. Counted once per lease; the first one
+     * per route is logged.
      */
 
     private static final System.Logger LOG = System.getLogger(KeyedPool.class.getName());
@@ -124,8 +158,10 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * two clock reads, so an age computed from it is clamped at zero. Used only while background maintenance
      * runs (else leaseClock reads the clock).
      */
-    private volatile long coarseNow;
+    private final CoarseClock coarse = new CoarseClock();
     private static final long COARSE_REFRESH_NANOS = 1_000_000;
+    /** Maintenance probes idle connections idle at least this long (or one interval, if shorter). */
+    private static final long PROBE_MIN_IDLE_NANOS = 250_000_000;
 
     /** Route -> segment. A segment leaves the map only when empty, retired under its lock. */
     private final ConcurrentHashMap<R, RouteSegment<R, C>> segments = new ConcurrentHashMap<>();
@@ -181,7 +217,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         this.maintenanceIntervalNanos = b.maintenanceIntervalNanos;
         this.maintenanceExecutor = b.maintenanceExecutor;
         this.coarseLeaseClock = b.maintenanceIntervalNanos > 0;
-        this.coarseNow = clock.nanoTime();
+        this.coarse.now = clock.nanoTime();
     }
 
     /** Starts background maintenance, if configured; called once by the builder after construction. */
@@ -194,7 +230,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
 
     /** The time a lease begins: the coarse clock while background maintenance keeps it fresh, else the clock. */
     long leaseClock() {
-        return coarseLeaseClock ? coarseNow : clock.nanoTime();
+        return coarseLeaseClock ? coarse.now : clock.nanoTime();
     }
 
     // ================================================================== lease
@@ -236,7 +272,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         long now = leaseClock();
         seg.lock.lock();
         try {
-            return seg.retired || closed ? null : seg.claimIdle(state, me, now, site);
+            return seg.retired || closed ? null : seg.claimIdle(state, me, false, now, site);
         } finally {
             seg.lock.unlock();
         }
@@ -347,7 +383,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             open = !closed;
             if (open) {
                 seg.linkLeased(e);
-                RouteSegment.stamp(e, lessee.requester, now, lessee.leaseSite);
+                RouteSegment.stamp(e, lessee.requester, lessee.future != null, now, lessee.leaseSite);
             }
         } finally {
             seg.lock.unlock();
@@ -447,9 +483,13 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         Object outcome;
         seg.lock.lock();
         try {
+            if (entry.reclaimed) {
+                return; // maintenance reclaimed it meanwhile: it closes it and frees its units
+            }
             if (entry.placement != PoolEntry.LEASED && entry.placement != PoolEntry.GRANTED) {
                 throw new IllegalStateException("Entry " + entry + " is not leased");
             }
+            clearLease(entry);
             outcome = entry.closedByPool ? detachLeasedLocked(seg, entry, ALREADY_CLOSED) : placeLocked(seg, entry);
         } finally {
             seg.lock.unlock();
@@ -479,8 +519,8 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             throw new IllegalStateException("Entry " + entry + " was not leased from this pool");
         }
         long now = clock.nanoTime();
-        if (now - coarseNow >= COARSE_REFRESH_NANOS) {
-            coarseNow = now;
+        if (coarseLeaseClock && now - coarse.now >= COARSE_REFRESH_NANOS) {
+            coarse.now = now;
         }
         Object outcome;
         seg.lock.lock();
@@ -580,7 +620,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         if (w != null) {
             seg.linkLeased(entry);
             entry.placement = PoolEntry.GRANTED; // a second release by the previous lessee now fails
-            RouteSegment.stamp(entry, w.requester, leaseClock(), w.leaseSite);
+            RouteSegment.stamp(entry, w.requester, w.future != null, leaseClock(), w.leaseSite);
             seg.reused++;
             if (!countedLeased) {
                 seg.leased++;
@@ -667,6 +707,9 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         boolean mustClose;
         seg.lock.lock();
         try {
+            if (e.reclaimed) {
+                return; // maintenance reclaimed it while it was being checked: it closes it and frees its units
+            }
             detachLeasedLocked(seg, e, null);
             seg.reused--; // claimed or granted for reuse, but not usable: not a reuse after all
             mustClose = !e.closedByPool;
@@ -803,7 +846,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                     a.evictionOutcome = EV_AGAIN;
                     return null;
                 }
-                PoolEntry<R, C> hit = seg.claimIdle(a.state, a.requester, leaseClock(), a.leaseSite);
+                PoolEntry<R, C> hit = seg.claimIdle(a.state, a.requester, a.future != null, leaseClock(), a.leaseSite);
                 if (hit != null) {
                     a.evictionOutcome = EV_HIT;
                     return hit;
@@ -899,7 +942,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         seg.lock.lock();
         try {
             seg.linkLeased(victim);
-            RouteSegment.stamp(victim, lessee.requester, now, lessee.leaseSite);
+            RouteSegment.stamp(victim, lessee.requester, lessee.future != null, now, lessee.leaseSite);
             seg.leased++;
             seg.reused++;
         } finally {
@@ -1367,8 +1410,9 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                 + " Its leases, oldest first:" + Diagnostics.describeLeases(own)
                 + "\nRemedy: " + diagnostics.remedy(Diagnostic.Kind.SELF_DEADLOCK);
         Throwable here = new LeaseSite("Thread \"" + a.requester.getName() + "\" asked for the connection here");
+        // when failing, the exception carries the message to the caller: the listener hears of it, the log does not
         diagnostics.report(new Diagnostic<>(Diagnostic.Kind.SELF_DEADLOCK, route, message, own, a.requester.getName()),
-                failOnSelfDeadlock ? null : here);
+                here, !failOnSelfDeadlock);
         return new SelfDeadlockException(message);
     }
 
@@ -1424,7 +1468,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * at a time and does all I/O and reporting outside the locks.
      */
     void maintain(long now) {
-        coarseNow = now;
+        coarse.now = now;
         for (RouteSegment<R, C> seg : segments.values()) {
             maintainRoute(seg, now);
         }
@@ -1432,14 +1476,28 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         purgeEmptySegments();
     }
 
+    /**
+     * How old a lease is taken to be for leak reports and reclaiming. With the coarse clock its leasedAt may
+     * be early by as long as the clock went unrefreshed (a maintenance thread stalled by a slow close, probe or
+     * log appender), so the age is also capped by how long maintenance has itself seen the lease, plus one
+     * interval; a live lease is then never reclaimed early, whatever the stall.
+     */
+    private long judgedAge(PoolEntry<R, C> e, long now) {
+        long age = now - e.leasedAt;
+        if (coarseLeaseClock && e.firstSeenLeased != UNSET) {
+            age = Math.min(age, saturatedAdd(now - e.firstSeenLeased, maintenanceIntervalNanos));
+        }
+        return age;
+    }
+
     private void maintainRoute(RouteSegment<R, C> seg, long now) {
         List<PoolEntry<R, C>> doomed = new ArrayList<>(0);
         List<PoolEntry<R, C>> others = new ArrayList<>(0);
         List<PoolEntry<R, C>> reclaim = new ArrayList<>(0);
         List<LeaseInfo<R>> reclaimInfo = new ArrayList<>(0);
-        List<PoolEntry<R, C>> leakSites = new ArrayList<>(0);
         List<LeaseInfo<R>> leaks = new ArrayList<>(0);
-        List<String> stuck = new ArrayList<>(0);
+        List<String> stuckThreads = new ArrayList<>(0);
+        List<Long> stuckFor = new ArrayList<>(0);
         List<LeaseInfo<R>> routeLeases = null;
         PoolStats stats;
         seg.lock.lock();
@@ -1462,7 +1520,10 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                 if (e.placement != PoolEntry.LEASED || e.closedByPool) {
                     continue;
                 }
-                long age = now - e.leasedAt;
+                if (coarseLeaseClock && e.firstSeenLeased == UNSET) {
+                    e.firstSeenLeased = now;
+                }
+                long age = judgedAge(e, now);
                 if (reclaimAfterNanos > 0 && age >= reclaimAfterNanos) {
                     reclaimInfo.add(seg.info(e, now));
                     seg.unlinkLeased(e);
@@ -1472,7 +1533,6 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                 } else if (leakThresholdNanos > 0 && age >= leakThresholdNanos && !e.leakReported) {
                     e.leakReported = true;
                     leaks.add(seg.info(e, now));
-                    leakSites.add(e);
                 }
             }
             if (stuckWaiterNanos > 0 && seg.routeWaiters > 0) {
@@ -1480,10 +1540,11 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                     if (w.isWaiting() && !w.stuckReported && w.waitStartNanos != UNSET
                             && now - w.waitStartNanos >= stuckWaiterNanos) {
                         w.stuckReported = true;
-                        stuck.add("thread \"" + w.requester.getName() + "\" has waited " + LeaseInfo.seconds(now - w.waitStartNanos));
+                        stuckThreads.add(w.requester.getName());
+                        stuckFor.add(now - w.waitStartNanos);
                     }
                 }
-                if (!stuck.isEmpty()) {
+                if (!stuckThreads.isEmpty()) {
                     routeLeases = seg.leaseSnapshot(now);
                 }
             }
@@ -1515,14 +1576,15 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                             + "\nRemedy: " + diagnostics.remedy(Diagnostic.Kind.LEAK_SUSPECTED),
                     List.of(info), info.holder()), info.leaseSite());
         }
-        if (!stuck.isEmpty()) {
-            String message = "Stuck waiting for a connection to route " + Diagnostics.safeString(seg.route) + ": "
-                    + String.join("; ", stuck) + " (stuck waiter threshold " + LeaseInfo.seconds(stuckWaiterNanos)
-                    + "). The route has maxPerRoute " + stats.max() + " (leased " + stats.leased() + ", available "
+        for (int i = 0; i < stuckThreads.size(); i++) {
+            String message = "Stuck waiting for a connection to route " + Diagnostics.safeString(seg.route) + ": thread \""
+                    + stuckThreads.get(i) + "\" has waited " + LeaseInfo.seconds(stuckFor.get(i))
+                    + " (stuck waiter threshold " + LeaseInfo.seconds(stuckWaiterNanos) + ") for the route's limit."
+                    + " The route has maxPerRoute " + stats.max() + " (leased " + stats.leased() + ", available "
                     + stats.available() + ", pending " + stats.pending() + "); its leases, oldest first:"
                     + (routeLeases.isEmpty() ? " none" : Diagnostics.describeLeases(routeLeases))
                     + "\nRemedy: " + diagnostics.remedy(Diagnostic.Kind.WAITER_STUCK);
-            diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, seg.route, message, routeLeases, null), null);
+            diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, seg.route, message, routeLeases, stuckThreads.get(i)), null);
         }
         if (!others.isEmpty()) {
             checkIdle(seg, others, now);
@@ -1531,11 +1593,13 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
 
     /**
      * Closes idle entries the factory reports closed, and runs the idle probe on those idle for at least one
-     * maintenance interval. A probed entry is taken out of the idle list while it is probed (so that no lease
+     * maintenance interval (at most 250 ms). A probed entry is taken out of the idle list while it is probed (so that no lease
      * can use the connection under the probe) and then put back at its place.
      */
     private void checkIdle(RouteSegment<R, C> seg, List<PoolEntry<R, C>> candidates, long now) {
-        long probeAfter = Math.max(maintenanceIntervalNanos, 1);
+        // not the connections released moments ago (likely to be leased again at once), but every other one, so
+        // that a server's close is found at the next pass: within one interval
+        long probeAfter = Math.max(1, Math.min(maintenanceIntervalNanos, PROBE_MIN_IDLE_NANOS));
         for (PoolEntry<R, C> e : candidates) {
             boolean open;
             try {
@@ -1550,6 +1614,9 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             try {
                 if (e.placement != PoolEntry.IDLE || (open && now - e.updated < probeAfter)) {
                     continue; // leased (its lessee checks it) or released again meanwhile
+                }
+                if (open && (seg.routeWaiters > 0 || capacityWaiterCount != 0)) {
+                    continue; // leases are waiting: do not take a connection away from them for a probe
                 }
                 seg.unlinkIdle(e);
                 e.placement = PoolEntry.DETACHED;
@@ -1577,33 +1644,38 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         if (stuckWaiterNanos <= 0 || capacityWaiterCount == 0) {
             return;
         }
-        List<LeaseAttempt<R, C>> stuck = new ArrayList<>();
+        // snapshot under the lock: once unlinked, a node's fields are reset by its owner
+        List<R> routes = new ArrayList<>();
+        List<String> threads = new ArrayList<>();
+        List<Long> waited = new ArrayList<>();
         capacityLock.lock();
         try {
             for (LeaseAttempt<R, C> w = capHead; w != null; w = w.qnext) {
                 if (w.isWaiting() && !w.stuckReported && w.waitStartNanos != UNSET && now - w.waitStartNanos >= stuckWaiterNanos) {
                     w.stuckReported = true;
-                    stuck.add(w);
+                    routes.add(w.route);
+                    threads.add(w.requester.getName());
+                    waited.add(now - w.waitStartNanos);
                 }
             }
         } finally {
             capacityLock.unlock();
         }
-        if (stuck.isEmpty()) {
+        if (routes.isEmpty()) {
             return;
         }
         List<LeaseInfo<R>> all = leases();
         PoolStats t = getTotalStats();
-        for (LeaseAttempt<R, C> w : stuck) {
-            String message = "Stuck waiting for a connection to route " + Diagnostics.safeString(w.route) + ": thread \""
-                    + w.requester.getName() + "\" has waited " + LeaseInfo.seconds(now - w.waitStartNanos)
+        for (int i = 0; i < routes.size(); i++) {
+            String message = "Stuck waiting for a connection to route " + Diagnostics.safeString(routes.get(i)) + ": thread \""
+                    + threads.get(i) + "\" has waited " + LeaseInfo.seconds(waited.get(i))
                     + " for the pool to have room (stuck waiter threshold " + LeaseInfo.seconds(stuckWaiterNanos)
                     + "). The pool has maxTotal " + t.max() + " (leased " + t.leased() + ", available " + t.available()
                     + ", pending " + t.pending() + "); its leases, oldest first:"
                     + (all.isEmpty() ? " none" : Diagnostics.describeLeases(all.subList(0, Math.min(20, all.size()))))
                     + (all.size() > 20 ? "\n    ... and " + (all.size() - 20) + " more" : "")
                     + "\nRemedy: " + diagnostics.remedy(Diagnostic.Kind.WAITER_STUCK);
-            diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, w.route, message, all, w.requester.getName()), null);
+            diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, routes.get(i), message, all, threads.get(i)), null);
         }
     }
 
@@ -1742,6 +1814,16 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      */
     TimeoutException timeout(LeaseAttempt<R, C> a) {
         R route = a.route;
+        diagnostics.timedOut.incrementAndGet();
+        if (a.timeoutNanos == 0) {
+            // a lease that asked not to wait (polling): the counts only, no scan of every route's leases
+            PoolStats r = getStats(route);
+            PoolStats t = getTotalStats();
+            return new TimeoutException("Timeout waiting for connection from pool (no wait was asked for): route "
+                    + Diagnostics.safeString(route) + " has maxPerRoute " + r.max() + " (leased " + r.leased()
+                    + ", available " + r.available() + ", pending " + r.pending() + "); pool has maxTotal " + t.max()
+                    + " (leased " + t.leased() + ", available " + t.available() + ", pending " + t.pending() + ")");
+        }
         long now = leaseClock();
         RouteSegment<R, C> seg = segments.get(route);
         PoolStats r = null;
@@ -1805,7 +1887,6 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                     + " raise maxPerRoute/maxTotal, or hold each connection for less time.");
         }
         String message = m.toString().trim();
-        diagnostics.timedOut.incrementAndGet();
         diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LEASE_TIMEOUT, route, message,
                 oldest == null ? List.of() : List.of(oldest), a.requester.getName()), null);
         return new TimeoutException(message);
@@ -1881,4 +1962,19 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         return "RoutePool[leased: " + t.leased() + "; pending: " + t.pending() + "; available: " + t.available()
                 + "; maxTotal: " + t.max() + "; connections: " + totalAllocated.get() + "; routes: " + segments.size() + "]";
     }
+}
+
+/** Left padding of {@link CoarseClock}: keeps the clock off the cache line of the pool's read-mostly fields. */
+abstract class CoarseClockPadLeft {
+    long p01, p02, p03, p04, p05, p06, p07, p08;
+}
+
+/** The pool's coarse clock (see LockLightPool.coarse), alone on its cache line. */
+abstract class CoarseClockValue extends CoarseClockPadLeft {
+    /** Refreshed by maintenance and by releases at most once per millisecond; racy writes, see LockLightPool. */
+    volatile long now;
+}
+
+final class CoarseClock extends CoarseClockValue {
+    long p11, p12, p13, p14, p15, p16, p17, p18;
 }

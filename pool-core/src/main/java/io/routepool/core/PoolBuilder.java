@@ -116,8 +116,8 @@ public final class PoolBuilder<R, C> {
     }
 
     /**
-     * A check maintenance runs on each connection that has been idle for at least one maintenance
-     * interval, to find connections whose peer has closed them (half-closed, CLOSE_WAIT) without waiting
+     * A check maintenance runs, every pass, on each connection that has been idle for at least 250 ms (or one
+     * maintenance interval, if shorter), to find connections whose peer has closed them (half-closed, CLOSE_WAIT) without waiting
      * for a lease. The connection is taken out of the idle list while it is checked, outside any lock, so
      * the check may read from it; {@code false} or an exception closes it. Default: none (only
      * {@link ConnectionFactory#isOpen} is asked). HttpClient's adapter sets a non-blocking read.
@@ -150,7 +150,8 @@ public final class PoolBuilder<R, C> {
     /**
      * A lease held longer than this is taken back: its connection is closed at once (its holder's I/O
      * fails) and its capacity freed; a later release by the old holder is ignored with a warning. Zero (the
-     * default) never reclaims. Should exceed the leak threshold.
+     * default) never reclaims. Must not be shorter than the leak threshold (build() refuses it): a lease is
+     * reported as a suspected leak first.
      */
     public PoolBuilder<R, C> reclaimAbandonedAfter(Duration after) {
         this.reclaimAfterNanos = Math.max(0, LockLightPool.saturatedNanos(Objects.requireNonNull(after, "reclaimAbandonedAfter")));
@@ -192,6 +193,11 @@ public final class PoolBuilder<R, C> {
     }
 
     public KeyedPool<R, C> build() {
+        if (reclaimAfterNanos > 0 && leakThresholdNanos > 0 && reclaimAfterNanos < leakThresholdNanos) {
+            throw new IllegalArgumentException("reclaimAbandonedAfter (" + Duration.ofNanos(reclaimAfterNanos)
+                    + ") must not be shorter than leakThreshold (" + Duration.ofNanos(leakThresholdNanos)
+                    + "): a lease is reported as a suspected leak before it is reclaimed");
+        }
         return new LockLightPool<>(this).startMaintenance();
     }
 }

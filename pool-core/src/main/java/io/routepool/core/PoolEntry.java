@@ -51,8 +51,16 @@ public final class PoolEntry<R, C> {
     // that an idle entry keeps no thread or stack reachable.
     /** The thread that asked for the lease (for an async lease, the thread that called leaseAsync). */
     Thread borrower;
+    /** Leased through leaseAsync: its borrower is the caller, but any thread may complete and release it. */
+    boolean asyncLease;
     /** When the lease began, on the pool's coarse clock (see LockLightPool.leaseClock). */
     long leasedAt;
+    /**
+     * When maintenance first saw this lease (UNSET until then). With the coarse clock, leasedAt may be early by
+     * as long as the clock went unrefreshed; a lease is judged old only once maintenance has itself seen it
+     * long enough (LockLightPool.judgedAge).
+     */
+    long firstSeenLeased;
     /** Where it was leased; null unless stack capture is on. */
     Throwable leaseSite;
     /** This lease was reported as a suspected leak (once per lease). */

@@ -70,7 +70,7 @@ final class RouteSegment<R, C> {
      * HttpCore's {@code getFree(state)}: the most recently released idle entry whose state equals
      * {@code state}, else the most recently released one with a null state. Moves it to leased.
      */
-    PoolEntry<R, C> claimIdle(Object state, Thread borrower, long now, Throwable site) {
+    PoolEntry<R, C> claimIdle(Object state, Thread borrower, boolean async, long now, Throwable site) {
         PoolEntry<R, C> e = idleHead;
         if (e == null) {
             return null;
@@ -78,44 +78,47 @@ final class RouteSegment<R, C> {
         if (state != null) {
             for (; e != null; e = e.next) {
                 if (state.equals(e.state())) {
-                    return moveIdleToLeased(e, borrower, now, site);
+                    return moveIdleToLeased(e, borrower, async, now, site);
                 }
             }
             e = idleHead;
         }
         for (; e != null; e = e.next) {
             if (e.state() == null) {
-                return moveIdleToLeased(e, borrower, now, site);
+                return moveIdleToLeased(e, borrower, async, now, site);
             }
         }
         return null;
     }
 
-    private PoolEntry<R, C> moveIdleToLeased(PoolEntry<R, C> e, Thread borrower, long now, Throwable site) {
+    private PoolEntry<R, C> moveIdleToLeased(PoolEntry<R, C> e, Thread borrower, boolean async, long now, Throwable site) {
         unlinkIdle(e);
         linkLeased(e);
-        stamp(e, borrower, now, site);
+        stamp(e, borrower, async, now, site);
         leased++;
         reused++;
         return e;
     }
 
     /** Records who holds the entry's new lease, and since when. */
-    static void stamp(PoolEntry<?, ?> e, Thread borrower, long now, Throwable site) {
+    static void stamp(PoolEntry<?, ?> e, Thread borrower, boolean async, long now, Throwable site) {
         e.borrower = borrower;
+        e.asyncLease = async;
         e.leasedAt = now;
+        e.firstSeenLeased = LockLightPool.UNSET;
         e.leaseSite = site;
         e.leakReported = false;
     }
 
     /**
      * How many entries {@code thread} holds here, if it holds every lease of the route (no other
-     * thread's lease, grant or creation in flight), else -1.
+     * thread's lease, grant or creation in flight, and no async lease, whose completion runs elsewhere),
+     * else -1.
      */
     int heldOnlyBy(Thread thread) {
         int mine = 0;
         for (PoolEntry<R, C> e = leasedHead; e != null; e = e.next) {
-            if (e.placement != PoolEntry.LEASED || e.borrower != thread) {
+            if (e.placement != PoolEntry.LEASED || e.borrower != thread || e.asyncLease) {
                 return -1;
             }
             mine++;
