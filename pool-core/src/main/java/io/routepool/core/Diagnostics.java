@@ -76,6 +76,9 @@ final class Diagnostics<R> {
 
     void report(Diagnostic<R> d, Throwable site, boolean log) {
         try {
+            if (site instanceof LeaseSite) {
+                ((LeaseSite) site).trimPoolFrames();
+            }
             if (log && LOG.isLoggable(Level.WARNING)) {
                 if (site != null) {
                     LOG.log(Level.WARNING, d.message(), site);

@@ -320,7 +320,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                     } else {
                         int mine = future == null && timeoutNanos != 0 && !selfDeadlockReported ? seg.heldOnlyBy(requester) : -1;
                         if (mine > 0 && mine >= max) {
-                            ownLeases = seg.leaseSnapshot(now);
+                            ownLeases = seg.leaseSnapshot(pool.clock.nanoTime());
                         }
                         if (ownLeases != null && pool.failOnSelfDeadlock) {
                             outcome = O_SELF_DEADLOCK;

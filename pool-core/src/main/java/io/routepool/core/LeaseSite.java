@@ -12,4 +12,19 @@ final class LeaseSite extends Exception {
     LeaseSite(String message) {
         super(message);
     }
+
+    /**
+     * Drops the pool's own frames from the top, so that a report starts at the caller's code. Done when a
+     * report is made (materializing the frames is what costs), not for every captured lease.
+     */
+    synchronized void trimPoolFrames() {
+        StackTraceElement[] frames = getStackTrace();
+        int first = 0;
+        while (first < frames.length - 1 && frames[first].getClassName().startsWith("io.routepool.core.")) {
+            first++;
+        }
+        if (first > 0) {
+            setStackTrace(java.util.Arrays.copyOfRange(frames, first, frames.length));
+        }
+    }
 }

@@ -1421,7 +1421,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * until it releases one), else null. Stops at the first lease of another thread.
      */
     List<LeaseInfo<R>> heldOnlyByInPool(Thread thread) {
-        long now = leaseClock();
+        long now = clock.nanoTime(); // reports read the clock: the coarse one may lag the lease times it is compared with
         List<LeaseInfo<R>> mine = new ArrayList<>();
         for (RouteSegment<R, C> seg : segments.values()) {
             if (seg.leased == 0) { // racy hint; soundness rests on counting at least maxTotal leases of ours below
@@ -1681,7 +1681,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
 
     @Override
     public List<LeaseInfo<R>> leases() {
-        long now = leaseClock();
+        long now = clock.nanoTime();
         List<LeaseInfo<R>> out = new ArrayList<>();
         for (RouteSegment<R, C> seg : segments.values()) {
             seg.lock.lock();
@@ -1824,7 +1824,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                     + ", available " + r.available() + ", pending " + r.pending() + "); pool has maxTotal " + t.max()
                     + " (leased " + t.leased() + ", available " + t.available() + ", pending " + t.pending() + ")");
         }
-        long now = leaseClock();
+        long now = clock.nanoTime();
         RouteSegment<R, C> seg = segments.get(route);
         PoolStats r = null;
         LeaseInfo<R> oldest = null;
