@@ -13,6 +13,16 @@ final class LeaseSite extends Exception {
         super(message);
     }
 
+    /** The pool's implementation classes (and their nested classes); a caller in the same package is kept. */
+    private static final java.util.Set<String> POOL_CLASSES = java.util.Set.of(
+            LockLightPool.class.getName(), LeaseAttempt.class.getName(), RouteSegment.class.getName(),
+            Diagnostics.class.getName(), LeaseSite.class.getName());
+
+    private static boolean isPoolFrame(String className) {
+        int nested = className.indexOf('$');
+        return POOL_CLASSES.contains(nested < 0 ? className : className.substring(0, nested));
+    }
+
     /**
      * Drops the pool's own frames from the top, so that a report starts at the caller's code. Done when a
      * report is made (materializing the frames is what costs), not for every captured lease.
@@ -20,7 +30,7 @@ final class LeaseSite extends Exception {
     synchronized void trimPoolFrames() {
         StackTraceElement[] frames = getStackTrace();
         int first = 0;
-        while (first < frames.length - 1 && frames[first].getClassName().startsWith("io.routepool.core.")) {
+        while (first < frames.length - 1 && isPoolFrame(frames[first].getClassName())) {
             first++;
         }
         if (first > 0) {
