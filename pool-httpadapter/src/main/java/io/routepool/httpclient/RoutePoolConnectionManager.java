@@ -84,7 +84,7 @@ import org.apache.http.util.Args;
  *       socket config.</li>
  *   <li>{@link #releaseConnection}: at most once per lease (later calls do nothing); reusable only if the
  *       connection is open and its route was completed; state and keep-alive are stored only then
- *       (keep-alive {@code <= 0}: no limit but the time to live); the handle is detached and any later use
+ *       (keep-alive {@code <= 0}: see below); the handle is detached and any later use
  *       of it throws {@link ConnectionShutdownException}.</li>
  *   <li>An idle connection unused for longer than validateAfterInactivity is stale-checked before reuse.</li>
  *   <li>{@link #shutdown()} (and {@link #close()}) shuts leased connections down abruptly, closes idle
@@ -124,6 +124,13 @@ import org.apache.http.util.Args;
  *   <li><b>Time unit</b>: a {@code null} time unit for the time to live is refused by the constructor
  *       (HttpClient fails on every later lease instead). {@code ConnectionRequest.get} with a {@code null}
  *       unit and a positive timeout reads it as milliseconds.</li>
+ *   <li><b>Idle connections do not idle forever</b>: a keep-alive {@code <= 0} on release (the response had no
+ *       {@code Keep-Alive: timeout=N}) means {@link Builder#defaultKeepAlive} (30 s), not "no limit"; and
+ *       background maintenance (every second, on a shared daemon thread) closes expired idle connections and
+ *       those the server has closed (CLOSE_WAIT), with HttpClient's stale check run on a connection no request
+ *       is using.</li>
+ *   <li><b>Diagnostics</b>: leases record their borrower; self-deadlocks, leaked leases, stuck waiters and
+ *       state mismatches are reported (README "Diagnostics"); see {@link #getLeases()}, {@link #getCounters()}.</li>
  *   <li>The protected {@code enumAvailable}/{@code enumLeased} hooks of HttpClient's class (which take
  *       HttpCore {@code PoolEntry} callbacks) are not provided.</li>
  * </ul>
@@ -452,7 +459,8 @@ public class RoutePoolConnectionManager
     /**
      * Ends the lease of {@code managedConn}. The connection goes back to the pool for reuse if it is open
      * and its route was completed ({@link #routeComplete}), with {@code state} and an idle lifetime of
-     * {@code keepalive} ({@code <= 0}: no limit but the time to live); otherwise it is closed. Only the
+     * {@code keepalive} ({@code <= 0}: {@link Builder#defaultKeepAlive}, 30 s unless set; always capped by the time
+     * to live); otherwise it is closed. Only the
      * first call for a lease counts; later ones do nothing.
      *
      * @throws IllegalStateException {@code managedConn} was not leased from this manager
