@@ -13,7 +13,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Where the pool's reports go: the {@code io.routepool.core.PoolDiagnostics} {@link System.Logger}, the
  * user's {@link PoolListener} (a no-op by default) and JFR. Also the counters that move off the hot path.
- * Never called under a pool lock: logging and listeners are user code.
+ * Called outside pool locks (logging and listeners are user code), except {@link #waitBegins}, a counter.
  */
 final class Diagnostics<R> {
 
@@ -45,7 +45,7 @@ final class Diagnostics<R> {
     Diagnostics(PoolListener<R> listener, Map<Diagnostic.Kind, String> remedies) {
         this.listener = listener;
         this.remedies.put(Diagnostic.Kind.SELF_DEADLOCK, "Release the connections this thread holds before asking for"
-                + " another one on the same route (close, or fully consume, whatever holds them).");
+                + " another one (close, or fully consume, whatever holds them).");
         this.remedies.put(Diagnostic.Kind.LEAK_SUSPECTED, "Every lease must be released exactly once, also on"
                 + " exceptions (try/finally). Turn on captureLeaseStacks to see where each connection was leased.");
         this.remedies.put(Diagnostic.Kind.WAITER_STUCK, "If the holders are leaked or self-deadlocked, see those"
@@ -123,9 +123,16 @@ final class Diagnostics<R> {
         }
     }
 
-    /** A lease starts waiting: returns the JFR event to end later, or null. */
-    Object waitBegins() {
+    /** A lease starts waiting (called under the queue's lock: a counter only). */
+    void waitBegins() {
         waited.incrementAndGet();
+    }
+
+    /**
+     * Before a lease may wait, outside any lock: a begun JFR LeaseWaited event if a recording wants it, else null
+     * (the first call loads the event class, which must not happen under a pool lock).
+     */
+    Object jfrBeginWait() {
         try {
             return jfr ? JfrEvents.beginWait() : null;
         } catch (RuntimeException | Error ex) {

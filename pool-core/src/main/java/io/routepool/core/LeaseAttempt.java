@@ -86,6 +86,8 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
     private Object jfrWait;
     private boolean mismatchCounted;
     private boolean selfDeadlockReported;
+    /** The limit this lease found all taken by its own thread ("maxPerRoute 2", "maxTotal 20"), or null; for the timeout message. */
+    String selfDeadlockLimit;
     long timeoutNanos;
     long deadline = LockLightPool.UNSET;
 
@@ -130,11 +132,15 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
         return status == WAITING;
     }
 
-    /** Called under the queue lock just before the node is queued: the first queueing starts the wait. */
-    void beginWaiting() {
+    /**
+     * Called under the queue lock just before the node is queued: the first queueing starts the wait.
+     * {@code jfrEvent} was begun by the caller before it took the lock (see Diagnostics.jfrBeginWait).
+     */
+    void beginWaiting(Object jfrEvent) {
         if (waitStartNanos == LockLightPool.UNSET) {
             waitStartNanos = pool.clock.nanoTime();
-            jfrWait = pool.diagnostics.waitBegins();
+            jfrWait = jfrEvent;
+            pool.diagnostics.waitBegins();
         }
     }
 
@@ -282,6 +288,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
             int max = 0;
             int outcome;
             long now = pool.leaseClock();
+            Object jfrWaitEvent = waitStartNanos == LockLightPool.UNSET && timeoutNanos != 0 ? pool.diagnostics.jfrBeginWait() : null;
             seg.lock.lock();
             try {
                 if (seg.retired) {
@@ -330,7 +337,7 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
                             this.segment = seg;
                             this.capacityWaiter = false;
                             this.status = WAITING;
-                            beginWaiting();
+                            beginWaiting(jfrWaitEvent);
                             seg.enqueueWaiter(this);
                             outcome = O_WAIT;
                         }
@@ -443,7 +450,8 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
     private PoolEntry<R, C> waitForCapacity(RouteSegment<R, C> seg) throws TimeoutException, IOException {
         this.segment = seg;
         this.capacityWaiter = true;
-        if (!pool.enqueueCapacityWaiter(this)) {
+        Object jfrWaitEvent = waitStartNanos == LockLightPool.UNSET ? pool.diagnostics.jfrBeginWait() : null;
+        if (!pool.enqueueCapacityWaiter(this, jfrWaitEvent)) {
             capacityWaiter = false;
             pool.freeRouteUnit(seg, RouteUnit.RESERVED);
             throw pool.closedException();

@@ -14,14 +14,17 @@ import java.util.concurrent.TimeUnit;
  * @param holder       the borrower thread's name
  * @param holderId     the borrower thread's id
  * @param holderState  the borrower thread's state when the snapshot was taken ({@code TERMINATED}: the
- *                     thread that leased it has ended, so nobody will release it)
+ *                     thread that leased it has ended; unless another thread releases the connection on its
+ *                     behalf, nobody will)
  * @param ageNanos     how long the connection has been leased, to the resolution of the pool's coarse
  *                     clock (the maintenance interval at worst)
  * @param leaseSite    the stack of the borrower when it leased the connection, or {@code null} unless
  *                     {@link PoolBuilder#captureLeaseStacks(boolean)} is on
+ * @param async        leased through {@link KeyedPool#leaseAsync}: the holder is the thread that asked, while
+ *                     the connection is used and released by whatever thread completes the future
  */
 public record LeaseInfo<R>(R route, long connectionId, Object state, String holder, long holderId,
-        Thread.State holderState, long ageNanos, Throwable leaseSite) {
+        Thread.State holderState, long ageNanos, Throwable leaseSite, boolean async) {
 
     public Duration age() {
         return Duration.ofNanos(ageNanos);
@@ -31,7 +34,7 @@ public record LeaseInfo<R>(R route, long connectionId, Object state, String hold
     @Override
     public String toString() {
         return "connection " + connectionId + " leased " + seconds(ageNanos) + " ago by thread \"" + holder
-                + "\" (id " + holderId + ", " + holderState + ")";
+                + "\" (id " + holderId + ", " + holderState + (async ? ", async lease" : "") + ")";
     }
 
     /** "0.4 s", "12.3 s", "742 s": tenths below a minute. No Formatter: it must not load locale data inside a lease. */

@@ -100,8 +100,10 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * refresh when it is a millisecond old, not from a clock call per lease. Stack capture, when on, is one
      * Throwable per lease made before any lock is taken.
      *
-     * Maintenance runs on one thread at a time per pool (the shared routepool-maintenance thread, or the
-     * user's executor, or a maintain() caller) and uses only the ordinary transitions: idle entries it
+     * Maintenance runs on the shared routepool-maintenance thread, or the user's executor, and in any
+     * maintain() caller, possibly at the same time as a scheduled pass; that is safe because every decision is
+     * made under the segment lock and each report is guarded by a flag set under it. It uses only the
+     * ordinary transitions: idle entries it
      * closes are DETACHED under the segment lock and their units freed with freeUnit (so waiters get them);
      * an idle entry it probes is DETACHED for the probe (no lease can use a connection being read) and put
      * back through placeLocked, which serves a waiter first or files the entry by its release time, so that
@@ -148,7 +150,10 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     private volatile Maintenance.Task maintenanceTask;
     /** Background maintenance is configured, so it keeps coarseNow fresh and leases read it. */
     private final boolean coarseLeaseClock;
-    /** reused counts of segments purged from the map (getCounters adds the live ones). */
+    /**
+     * reused counts of segments purged from the map (getCounters adds the live ones). Its monitor is held by
+     * purges and by getCounters (always before any segment lock), so that a reuse is counted exactly once.
+     */
     private final AtomicLong retiredReused = new AtomicLong();
 
     /**
@@ -325,7 +330,8 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             if (!factory.isOpen(conn)) {
                 return false;
             }
-        } catch (RuntimeException ex) {
+        } catch (RuntimeException | Error ex) {
+            rethrowIfVmError(ex);
             LOG.log(Level.DEBUG, "isOpen failed on " + e + "; treating it as closed", ex);
             return false;
         }
@@ -711,7 +717,6 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                 return; // maintenance reclaimed it while it was being checked: it closes it and frees its units
             }
             detachLeasedLocked(seg, e, null);
-            seg.reused--; // claimed or granted for reuse, but not usable: not a reuse after all
             mustClose = !e.closedByPool;
         } finally {
             seg.lock.unlock();
@@ -1014,14 +1019,14 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
 
     // ================================================================== capacity queue
 
-    boolean enqueueCapacityWaiter(LeaseAttempt<R, C> w) {
+    boolean enqueueCapacityWaiter(LeaseAttempt<R, C> w, Object jfrWaitEvent) {
         capacityLock.lock();
         try {
             if (closed) {
                 return false;
             }
             w.status = LeaseAttempt.WAITING;
-            w.beginWaiting();
+            w.beginWaiting(jfrWaitEvent);
             w.queued = true;
             w.qprev = capTail;
             w.qnext = null;
@@ -1247,7 +1252,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             try {
                 leased += seg.leased;
                 pending += seg.routeWaiters + seg.capacityWaiters;
-                available += seg.idle;
+                available += seg.idle + seg.probing;
             } finally {
                 seg.lock.unlock();
             }
@@ -1376,6 +1381,12 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     }
 
     private void purgeEmptySegments() {
+        synchronized (retiredReused) { // taken before any segment lock, as getCounters does
+            purgeEmptySegmentsLocked();
+        }
+    }
+
+    private void purgeEmptySegmentsLocked() {
         for (RouteSegment<R, C> seg : segments.values()) {
             seg.lock.lock();
             try {
@@ -1398,6 +1409,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      */
     SelfDeadlockException selfDeadlock(LeaseAttempt<R, C> a, R route, int limit, String limitName, List<LeaseInfo<R>> own) {
         diagnostics.selfDeadlocks.incrementAndGet();
+        a.selfDeadlockLimit = limitName + " " + limit;
         String waitText = failOnSelfDeadlock
                 ? "Failing at once instead of waiting (failOnSelfDeadlock)."
                 : a.timeoutNanos == Long.MAX_VALUE
@@ -1447,7 +1459,8 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     /** The holder of a reclaimed lease released it: ignored, with a warning. */
     private void lateRelease(PoolEntry<R, C> entry, long now) {
         LeaseInfo<R> info = new LeaseInfo<>(entry.route(), entry.id(), entry.state(), Thread.currentThread().getName(),
-                Thread.currentThread().getId(), Thread.currentThread().getState(), Math.max(0, now - entry.leasedAt), null);
+                Thread.currentThread().getId(), Thread.currentThread().getState(), Math.max(0, now - entry.leasedAt), null,
+                entry.asyncLease);
         String message = "Late release ignored: thread \"" + info.holder() + "\" released connection " + entry.id()
                 + " of route " + Diagnostics.safeString(entry.route()) + ", leased " + LeaseInfo.seconds(info.ageNanos())
                 + " ago, which maintenance had already reclaimed as abandoned (reclaimAbandonedAfter "
@@ -1469,9 +1482,11 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      */
     void maintain(long now) {
         coarse.now = now;
+        List<PoolEntry<R, C>> probes = new ArrayList<>(0);
         for (RouteSegment<R, C> seg : segments.values()) {
-            maintainRoute(seg, now);
+            maintainRoute(seg, now, probes);
         }
+        probeIdle(probes, now);
         reportStuckCapacityWaiters(now);
         purgeEmptySegments();
     }
@@ -1490,7 +1505,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         return age;
     }
 
-    private void maintainRoute(RouteSegment<R, C> seg, long now) {
+    private void maintainRoute(RouteSegment<R, C> seg, long now, List<PoolEntry<R, C>> probes) {
         List<PoolEntry<R, C>> doomed = new ArrayList<>(0);
         List<PoolEntry<R, C>> others = new ArrayList<>(0);
         List<PoolEntry<R, C>> reclaim = new ArrayList<>(0);
@@ -1587,56 +1602,117 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
             diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, seg.route, message, routeLeases, stuckThreads.get(i)), null);
         }
         if (!others.isEmpty()) {
-            checkIdle(seg, others, now);
+            dropClosedIdle(seg, others, now, probes);
         }
     }
 
     /**
-     * Closes idle entries the factory reports closed, and runs the idle probe on those idle for at least one
-     * maintenance interval (at most 250 ms). A probed entry is taken out of the idle list while it is probed (so that no lease
-     * can use the connection under the probe) and then put back at its place.
+     * Closes idle entries the factory reports closed; collects, for the probe, those idle for at least one
+     * maintenance interval (at most 250 ms).
      */
-    private void checkIdle(RouteSegment<R, C> seg, List<PoolEntry<R, C>> candidates, long now) {
+    private void dropClosedIdle(RouteSegment<R, C> seg, List<PoolEntry<R, C>> candidates, long now,
+            List<PoolEntry<R, C>> probes) {
         // not the connections released moments ago (likely to be leased again at once), but every other one, so
         // that a server's close is found at the next pass: within one interval
-        long probeAfter = Math.max(1, Math.min(maintenanceIntervalNanos, PROBE_MIN_IDLE_NANOS));
+        long probeAfter = probeAfterNanos();
         for (PoolEntry<R, C> e : candidates) {
             boolean open;
             try {
                 open = factory.isOpen(e.connection());
-            } catch (RuntimeException ex) {
+            } catch (RuntimeException | Error ex) {
+                rethrowIfVmError(ex);
                 open = false;
             }
-            if (open && (idleProbe == null || now - e.updated < probeAfter)) {
-                continue; // racy pre-check of updated; re-checked under the lock below
+            if (open) {
+                if (idleProbe != null && now - e.updated >= probeAfter) { // racy read of updated; re-checked when probed
+                    probes.add(e);
+                }
+                continue;
             }
             seg.lock.lock();
             try {
-                if (e.placement != PoolEntry.IDLE || (open && now - e.updated < probeAfter)) {
-                    continue; // leased (its lessee checks it) or released again meanwhile
-                }
-                if (open && (seg.routeWaiters > 0 || capacityWaiterCount != 0)) {
-                    continue; // leases are waiting: do not take a connection away from them for a probe
+                if (e.placement != PoolEntry.IDLE) {
+                    continue; // leased meanwhile: its lessee checks it
                 }
                 seg.unlinkIdle(e);
                 e.placement = PoolEntry.DETACHED;
             } finally {
                 seg.lock.unlock();
             }
-            boolean keep = false;
-            if (open) {
-                try {
-                    keep = idleProbe.isValid(e.connection());
-                } catch (RuntimeException ex) {
-                    Diagnostics.LOG.log(Level.DEBUG, "Idle probe failed on " + e + "; closing it", ex);
+            closeConnection(e, CloseMode.GRACEFUL);
+            freeUnit(seg, e, RouteUnit.DETACHED);
+        }
+    }
+
+    private long probeAfterNanos() {
+        return Math.max(1, Math.min(maintenanceIntervalNanos, PROBE_MIN_IDLE_NANOS));
+    }
+
+    /**
+     * Runs the idle probe on the collected entries, least recently probed first, within a time budget of a
+     * quarter of the interval (a probe of a healthy HttpClient connection waits its 1 ms read timeout): with more
+     * idle connections than fit, the probes rotate over the passes. A probed entry is taken out of the idle list
+     * while it is probed (so that no lease can use the connection under the probe; the route still counts it as
+     * available) and then put back at its place, or closed.
+     */
+    private void probeIdle(List<PoolEntry<R, C>> probes, long now) {
+        if (probes.isEmpty()) {
+            return;
+        }
+        probes.sort((x, y) -> Long.compare(x.lastProbed, y.lastProbed)); // racy reads: an ordering hint only
+        long budget = maintenanceIntervalNanos > 0 ? maintenanceIntervalNanos / 4 : Long.MAX_VALUE;
+        long started = clock.nanoTime();
+        long probeAfter = probeAfterNanos();
+        for (PoolEntry<R, C> e : probes) {
+            if (clock.nanoTime() - started >= budget || closed) {
+                return;
+            }
+            RouteSegment<R, C> seg = e.segment;
+            seg.lock.lock();
+            try {
+                if (e.placement != PoolEntry.IDLE || now - e.updated < probeAfter) {
+                    continue; // leased, or released again, meanwhile
                 }
+                if (seg.routeWaiters > 0 || capacityWaiterCount != 0) {
+                    continue; // leases are waiting: do not take a connection away from them for a probe
+                }
+                seg.unlinkIdle(e);
+                e.placement = PoolEntry.DETACHED;
+                e.lastProbed = now;
+                seg.probing++;
+            } finally {
+                seg.lock.unlock();
             }
+            boolean keep = false;
+            try {
+                keep = idleProbe.isValid(e.connection());
+            } catch (RuntimeException | Error ex) {
+                rethrowIfVmError(ex);
+                Diagnostics.LOG.log(Level.DEBUG, "Idle probe failed on " + e + "; closing it", ex);
+            } finally {
+                returnProbed(seg, e, keep);
+            }
+        }
+    }
+
+    /** A probed entry goes back (through the same placement as a release: a waiter first) or is closed. */
+    private void returnProbed(RouteSegment<R, C> seg, PoolEntry<R, C> e, boolean keep) {
+        Object outcome = CLOSE;
+        seg.lock.lock();
+        try {
+            seg.probing--;
             if (keep) {
-                restoreIdle(e, true);
-            } else {
-                closeConnection(e, CloseMode.GRACEFUL);
-                freeUnit(seg, e, RouteUnit.DETACHED);
+                outcome = placeLocked(seg, e, true);
             }
+        } finally {
+            seg.lock.unlock();
+        }
+        finishPlacement(seg, e, outcome, true);
+    }
+
+    static void rethrowIfVmError(Throwable t) {
+        if (t instanceof VirtualMachineError) {
+            throw (VirtualMachineError) t;
         }
     }
 
@@ -1698,17 +1774,19 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     @Override
     public PoolCounters getCounters() {
         long reused = 0;
-        for (RouteSegment<R, C> seg : segments.values()) {
-            seg.lock.lock();
-            try {
-                if (!seg.retired) {
-                    reused += seg.reused;
+        synchronized (retiredReused) { // no segment retires while we sum: each reuse is counted once
+            for (RouteSegment<R, C> seg : segments.values()) {
+                seg.lock.lock();
+                try {
+                    if (!seg.retired) {
+                        reused += seg.reused;
+                    }
+                } finally {
+                    seg.lock.unlock();
                 }
-            } finally {
-                seg.lock.unlock();
             }
+            reused += retiredReused.get();
         }
-        reused += retiredReused.get();
         Diagnostics<R> d = diagnostics;
         return new PoolCounters(d.created.get(), d.closed.get(), reused, d.waited.get(), d.timedOut.get(),
                 d.leaks.get(), d.reclaimed.get(), d.stateMismatches.get(), d.selfDeadlocks.get());
@@ -1799,8 +1877,12 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     private void closeConnection(PoolEntry<R, C> e, CloseMode mode) {
         try {
             factory.close(e.connection(), mode);
-        } catch (RuntimeException ex) {
-            LOG.log(Level.WARNING, "Closing connection " + e + " failed", ex);
+        } catch (Throwable ex) { // every caller frees the connection's units next: nothing may stop it
+            try {
+                LOG.log(Level.WARNING, "Closing connection " + e + " failed", ex);
+            } catch (Throwable ignored) {
+                // the logger failed too; the units are freed all the same
+            }
         }
         diagnostics.connectionClosed(e.route(), e.id());
     }
@@ -1829,6 +1911,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         PoolStats r = null;
         LeaseInfo<R> oldest = null;
         int mine = -1;
+        int otherState = 0;
         if (seg != null) {
             seg.lock.lock();
             try {
@@ -1836,6 +1919,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                     r = seg.stats(defaultMaxPerRoute);
                     oldest = seg.oldestLease(now);
                     mine = a.future == null ? seg.heldOnlyBy(a.requester) : -1;
+                    otherState = seg.idleUnusableBy(a.state);
                 }
             } finally {
                 seg.lock.unlock();
@@ -1862,21 +1946,27 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         int suspects = 0;
         if (mine > 0 && mine >= r.max()) {
             suspects++;
-            m.append("Self-deadlock suspected: all ").append(mine).append(" connections of the route are leased by this")
-                    .append(" thread (\"").append(a.requester.getName()).append("\"), which was waiting for one of them. ")
+            m.append("Self-deadlock suspected: all ").append(mine).append(" connections of the route (maxPerRoute ")
+                    .append(r.max()).append(") are leased by this thread (\"").append(a.requester.getName())
+                    .append("\"), which was waiting for one of them. ")
                     .append(diagnostics.remedy(Diagnostic.Kind.SELF_DEADLOCK)).append(' ');
-        }
-        if (oldest != null && ((leakThresholdNanos > 0 && oldest.ageNanos() >= leakThresholdNanos)
-                || oldest.holderState() == Thread.State.TERMINATED)) {
+        } else if (a.selfDeadlockLimit != null) {
             suspects++;
-            m.append("Leak suspected: the oldest lease ").append(oldest.holderState() == Thread.State.TERMINATED
-                    ? "belongs to a thread that has ended"
+            m.append("Self-deadlock suspected: when this lease began to wait, all the connections it could get (")
+                    .append(a.selfDeadlockLimit).append(") were leased by this thread (\"").append(a.requester.getName())
+                    .append("\"). ").append(diagnostics.remedy(Diagnostic.Kind.SELF_DEADLOCK)).append(' ');
+        }
+        boolean endedHolder = oldest != null && oldest.holderState() == Thread.State.TERMINATED && !oldest.async();
+        if (oldest != null && ((leakThresholdNanos > 0 && oldest.ageNanos() >= leakThresholdNanos) || endedHolder)) {
+            suspects++;
+            m.append("Leak suspected: the oldest lease ").append(endedHolder
+                    ? "belongs to a thread that has ended (unless another thread releases it on that one's behalf, nobody will)"
                     : "is older than the leak threshold (" + LeaseInfo.seconds(leakThresholdNanos) + ")")
                     .append(". ").append(diagnostics.remedy(Diagnostic.Kind.LEAK_SUSPECTED)).append(' ');
         }
-        if (r.available() > 0) {
+        if (otherState > 0) {
             suspects++;
-            m.append("State mismatch suspected: ").append(r.available())
+            m.append("State mismatch suspected: ").append(otherState)
                     .append(" idle connection(s) of the route carry a state other than the requested ")
                     .append(Diagnostics.safeString(a.state)).append(" (leases affected so far: ")
                     .append(diagnostics.stateMismatches(route)).append("). ")

@@ -17,18 +17,27 @@ final class Maintenance {
     private Maintenance() {
     }
 
+    static final long IDLE_THREAD_KEEP_ALIVE_SECONDS = 60;
+
     /** The shared thread, started on first use. */
     private static final class Shared {
         static final ScheduledThreadPoolExecutor EXECUTOR = create();
 
         private static ScheduledThreadPoolExecutor create() {
             ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-                Thread t = new Thread(r, "routepool-maintenance");
+                // no inherited thread locals, and the library's class loader rather than the creator's, so that
+                // the thread pins nothing of the application that happened to create the first pool
+                Thread t = new Thread(null, r, "routepool-maintenance", 0, false);
                 t.setDaemon(true);
+                t.setContextClassLoader(Maintenance.class.getClassLoader());
                 return t;
             });
             e.setRemoveOnCancelPolicy(true);
             e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+            // the thread ends a minute after the last pool's task is gone (cancelled tasks are removed at once),
+            // and a new one starts with the next pool
+            e.setKeepAliveTime(IDLE_THREAD_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
+            e.allowCoreThreadTimeOut(true);
             return e;
         }
     }

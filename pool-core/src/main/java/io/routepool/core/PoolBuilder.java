@@ -88,8 +88,8 @@ public final class PoolBuilder<R, C> {
      * idle longer than {@link #maxIdleTime}, idle connections that fail the {@link #idleProbe} or that
      * the factory reports closed; it reports leaks and stuck waiters and reclaims abandoned leases; and it
      * keeps the coarse clock that lease times are read from. Zero turns the background task off
-     * ({@link KeyedPool#maintain()} still runs a pass on demand). It stops when the pool is closed or
-     * becomes unreachable.
+     * ({@link KeyedPool#maintain()} still runs a pass on demand). The pool's task stops when the pool is
+     * closed or becomes unreachable; the shared thread ends a minute after the last task is gone.
      */
     public PoolBuilder<R, C> maintenanceInterval(Duration interval) {
         long nanos = LockLightPool.saturatedNanos(Objects.requireNonNull(interval, "maintenanceInterval"));

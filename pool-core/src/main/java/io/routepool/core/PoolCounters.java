@@ -6,7 +6,8 @@ package io.routepool.core;
  *
  * @param created         connections created
  * @param closed          connections closed (by release, expiry, eviction, maintenance, reclaiming or close)
- * @param reused          leases served by an existing (idle) connection
+ * @param reused          idle connections handed to leases (one that then failed its expiry, isOpen or
+ *                        validation check, and was replaced by another, counts too)
  * @param waited          leases that had to wait for a connection
  * @param timedOut        leases that timed out
  * @param leaksSuspected  leases held longer than the leak threshold

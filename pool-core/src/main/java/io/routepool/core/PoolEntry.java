@@ -67,6 +67,8 @@ public final class PoolEntry<R, C> {
     boolean leakReported;
     /** Maintenance reclaimed this abandoned lease: the entry is closed for good and a late release is ignored. */
     boolean reclaimed;
+    /** When maintenance last probed this idle connection (guarded by segment.lock; read racily to order probes). */
+    long lastProbed = Long.MIN_VALUE;
 
     PoolEntry(RouteSegment<R, C> segment, long id, C connection, long created, long validityDeadline) {
         this.segment = segment;

@@ -5,7 +5,8 @@ package io.routepool.core;
  * implementation overrides only what it needs; a pool without a listener calls a shared no-op
  * instance. Called outside any pool lock, on the thread that noticed the event (a leasing or
  * releasing thread, or the maintenance thread); a listener must be quick and must not throw
- * (exceptions are logged and dropped).
+ * (exceptions are logged and dropped). A listener that references whatever owns the pool (for instance
+ * HttpClient's connection manager) keeps it reachable, so that it is never closed by a Cleaner.
  */
 public interface PoolListener<R> {
 

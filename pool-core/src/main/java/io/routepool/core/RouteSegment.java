@@ -35,6 +35,8 @@ final class RouteSegment<R, C> {
     long reused;
 
     int idle;      // == length of the idle list
+    /** Idle entries taken out of the list for maintenance's probe (DETACHED, in allocated); counted as available. */
+    int probing;
     int leased;    // leased entries + creations in flight for a lessee
     int reserved;  // route units held by this route's waiters in the pool's capacity queue
     /**
@@ -143,6 +145,17 @@ final class RouteSegment<R, C> {
         return java.util.Arrays.copyOf(out, n);
     }
 
+    /** How many idle entries a lease for {@code state} cannot use (they carry another state). */
+    int idleUnusableBy(Object state) {
+        int n = 0;
+        for (PoolEntry<R, C> e = idleHead; e != null; e = e.next) {
+            if (!LockLightPool.canUse(state, e.state())) {
+                n++;
+            }
+        }
+        return n;
+    }
+
     /** The route's leases, oldest first. */
     List<LeaseInfo<R>> leaseSnapshot(long now) {
         List<LeaseInfo<R>> out = new ArrayList<>();
@@ -171,7 +184,8 @@ final class RouteSegment<R, C> {
         String name = t == null ? "?" : t.getName();
         long id = t == null ? -1 : t.getId();
         Thread.State st = t == null ? null : t.getState();
-        return new LeaseInfo<>(route, e.id(), e.state(), name, id, st, Math.max(0, now - e.leasedAt), e.leaseSite);
+        return new LeaseInfo<>(route, e.id(), e.state(), name, id, st, Math.max(0, now - e.leasedAt), e.leaseSite,
+                e.asyncLease);
     }
 
     /** Pushes a released entry on the idle list (most recent). */
@@ -342,7 +356,7 @@ final class RouteSegment<R, C> {
     }
 
     PoolStats stats(int defaultMax) {
-        return new PoolStats(leased, routeWaiters + capacityWaiters, idle, max(defaultMax));
+        return new PoolStats(leased, routeWaiters + capacityWaiters, idle + probing, max(defaultMax));
     }
 
     boolean isEmpty() {

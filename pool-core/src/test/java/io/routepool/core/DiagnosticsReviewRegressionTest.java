@@ -13,7 +13,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
-/** Findings of the concurrency review of the diagnostics change (each failed on commit 6b9da18). */
+/**
+ * Findings of the two reviews of the diagnostics change. The first two tests failed on commit 6b9da18; the
+ * others (but the class-loader one, which depends on which thread first starts the shared thread) failed on
+ * c05a297, the last commit before the second review's fixes.
+ */
 class DiagnosticsReviewRegressionTest {
 
     /**
@@ -101,5 +105,216 @@ class DiagnosticsReviewRegressionTest {
         assertThat(pool.getStateMismatches(route)).isEqualTo(1);
         pool.release(other, true);
         assertThat(pool.getStats(route)).isEqualTo(new PoolStats(0, 0, 1, 1));
+    }
+
+    // ------------------------------------------------------------------ second review
+
+    /**
+     * A probe of a healthy HttpClient connection waits its 1 ms read timeout, so probing every idle connection
+     * every pass made a pass grow with the number of idle connections. Probes now stop at a quarter of the
+     * interval and rotate: the least recently probed first.
+     */
+    @Test
+    void probesStayWithinTheirBudgetAndRotate() throws Exception {
+        TestConnections conns = new TestConnections();
+        FakeTime time = new FakeTime();
+        List<Conn> probed = new CopyOnWriteArrayList<>();
+        // interval 1 h: the background task never comes due in this test; the budget is 15 min of the fake clock
+        java.util.concurrent.ScheduledThreadPoolExecutor never = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+        try {
+            KeyedPool<String, Conn> pool = KeyedPool.builder(conns).defaultMaxPerRoute(5).timeSource(time)
+                    .maintenanceInterval(Duration.ofHours(1)).maintenanceExecutor(never)
+                    .idleProbe((Conn c) -> {
+                        probed.add(c);
+                        time.advance(Duration.ofMinutes(6)); // each probe "takes" 6 min: 3 fit in 15 min
+                        return true;
+                    }).build();
+            List<PoolEntry<String, Conn>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                all.add(pool.lease("a", null, 0, MILLISECONDS));
+            }
+            for (PoolEntry<String, Conn> e : all) {
+                pool.release(e, true);
+            }
+            time.advance(Duration.ofSeconds(1));
+
+            pool.maintain();
+            assertThat(probed).as("first pass, within budget").hasSize(3);
+            List<Conn> first = List.copyOf(probed);
+            probed.clear();
+            pool.maintain();
+            assertThat(probed).as("second pass").hasSize(3);
+            assertThat(probed.subList(0, 2)).as("the two not probed yet go first")
+                    .doesNotContainAnyElementsOf(first)
+                    .hasSize(2);
+            assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 5, 5));
+            pool.close();
+        } finally {
+            never.shutdownNow();
+        }
+    }
+
+    /** While a connection is being probed, its route counts it as available (it used to vanish from the counts). */
+    @Test
+    void aConnectionUnderProbeIsCountedAsAvailable() throws Exception {
+        TestConnections conns = new TestConnections();
+        java.util.concurrent.CountDownLatch inProbe = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+        KeyedPool<String, Conn> pool = KeyedPool.builder(conns).maintenanceInterval(Duration.ZERO)
+                .idleProbe((Conn c) -> {
+                    inProbe.countDown();
+                    try {
+                        return finish.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }).build();
+        pool.release(pool.lease("a", null, 0, MILLISECONDS), true);
+        Thread maintenance = new Thread(pool::maintain, "test-maintenance");
+        maintenance.start();
+        try {
+            assertThat(inProbe.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 1, 2));
+            assertThat(pool.getTotalStats()).isEqualTo(new PoolStats(0, 0, 1, 20));
+        } finally {
+            finish.countDown();
+            maintenance.join(10_000);
+        }
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 1, 2));
+        pool.close();
+    }
+
+    /** An Error from a probe used to leave the connection detached for good: its capacity was lost. */
+    @Test
+    void anErrorFromTheProbeClosesTheConnectionAndFreesItsCapacity() throws Exception {
+        TestConnections conns = new TestConnections();
+        KeyedPool<String, Conn> pool = KeyedPool.builder(conns).defaultMaxPerRoute(1).maintenanceInterval(Duration.ZERO)
+                .idleProbe((Conn c) -> {
+                    throw new AssertionError("probe broken");
+                }).build();
+        PoolEntry<String, Conn> e = pool.lease("a", null, 0, MILLISECONDS);
+        pool.release(e, true);
+
+        pool.maintain();
+
+        assertThat(e.connection().open).as("closed").isFalse();
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 0, 1));
+        PoolEntry<String, Conn> next = pool.lease("a", null, 0, MILLISECONDS);
+        assertThat(next.connection()).isNotSameAs(e.connection());
+        pool.close();
+    }
+
+    /** An Error from the factory's close used to strand every later connection of the maintenance pass. */
+    @Test
+    void anErrorFromCloseDoesNotStrandTheOtherExpiredConnections() throws Exception {
+        List<String> closed = new CopyOnWriteArrayList<>();
+        ConnectionFactory<String, String> factory = new ConnectionFactory<>() {
+            private final java.util.concurrent.atomic.AtomicInteger serial = new java.util.concurrent.atomic.AtomicInteger();
+
+            @Override
+            public String create(String route) {
+                return route + "-" + serial.incrementAndGet();
+            }
+
+            @Override
+            public void close(String connection, CloseMode mode) {
+                closed.add(connection);
+                if (closed.size() == 1) {
+                    throw new AssertionError("close broken");
+                }
+            }
+        };
+        FakeTime time = new FakeTime(1);
+        KeyedPool<String, String> pool = KeyedPool.builder(factory).defaultMaxPerRoute(3).timeSource(time)
+                .maintenanceInterval(Duration.ZERO).build();
+        List<PoolEntry<String, String>> leased = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            leased.add(pool.lease("a", null, 0, MILLISECONDS));
+        }
+        for (PoolEntry<String, String> e : leased) {
+            pool.release(e, true, 1, java.util.concurrent.TimeUnit.SECONDS);
+        }
+        time.advance(Duration.ofSeconds(2));
+
+        pool.maintain();
+
+        assertThat(closed).hasSize(3);
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 0, 3));
+        assertThat(pool.getCounters().closed()).isEqualTo(3);
+        for (int i = 0; i < 3; i++) {
+            pool.lease("a", null, 0, MILLISECONDS); // the capacity is all there
+        }
+        pool.close();
+    }
+
+    /**
+     * A lease that found every connection of the pool (maxTotal) leased by its own thread: the timeout
+     * message used to say that nothing was suspected, against the self-deadlock report made as it began to wait.
+     */
+    @Test
+    void theTimeoutMessageAgreesWithAPoolWideSelfDeadlock() throws Exception {
+        TestConnections conns = new TestConnections();
+        KeyedPool<String, Conn> pool = KeyedPool.builder(conns).defaultMaxPerRoute(5).maxTotal(2)
+                .maintenanceInterval(Duration.ZERO).build();
+        pool.lease("a", null, 0, MILLISECONDS);
+        pool.lease("b", null, 0, MILLISECONDS);
+
+        assertThatThrownBy(() -> pool.lease("c", null, 100, MILLISECONDS))
+                .isInstanceOf(TimeoutException.class)
+                .hasMessageContaining("Self-deadlock suspected")
+                .hasMessageContaining("maxTotal 2")
+                .hasMessageNotContaining("No leak, self-deadlock or state mismatch suspected");
+        assertThat(pool.getCounters().selfDeadlocks()).isEqualTo(1);
+        pool.close(CloseMode.IMMEDIATE);
+    }
+
+    /** reused is a counter: it must never go down (it did when a connection handed out for reuse failed its checks). */
+    @Test
+    void reusedNeverDecreases() throws Exception {
+        TestConnections conns = new TestConnections();
+        FakeTime time = new FakeTime(1);
+        AtomicReference<KeyedPool<String, Conn>> poolRef = new AtomicReference<>();
+        AtomicReference<Long> seenDuringCheck = new AtomicReference<>();
+        KeyedPool<String, Conn> pool = KeyedPool.builder(conns).timeSource(time).maintenanceInterval(Duration.ZERO)
+                .validateAfterInactivity(Duration.ofMillis(1)).validator((Conn c) -> {
+                    seenDuringCheck.set(poolRef.get().getCounters().reused()); // the claim is counted by now
+                    return false;
+                }).build();
+        poolRef.set(pool);
+        pool.release(pool.lease("a", null, 0, MILLISECONDS), true);
+        time.advance(Duration.ofSeconds(1));
+
+        pool.release(pool.lease("a", null, 0, MILLISECONDS), true); // the idle one fails validation: a new one
+
+        assertThat(seenDuringCheck.get()).isEqualTo(1);
+        assertThat(pool.getCounters().reused()).as("read after the failed check").isGreaterThanOrEqualTo(seenDuringCheck.get());
+        pool.close();
+    }
+
+    /** The shared maintenance thread is a daemon that pins neither the creator's class loader nor its thread locals. */
+    @Test
+    void theSharedMaintenanceThreadPinsNothingOfItsCreator() throws Exception {
+        ClassLoader marker = new ClassLoader(getClass().getClassLoader()) { };
+        Thread creator = new Thread(() -> {
+            KeyedPool<String, Conn> pool = KeyedPool.builder(new TestConnections())
+                    .maintenanceInterval(Duration.ofMillis(10)).build();
+            try {
+                Await.until("a maintenance thread runs", () -> maintenanceThread() != null);
+            } finally {
+                pool.close();
+            }
+        }, "creator");
+        creator.setContextClassLoader(marker);
+        creator.start();
+        creator.join(10_000);
+        Thread t = maintenanceThread();
+        assertThat(t).isNotNull();
+        assertThat(t.isDaemon()).isTrue();
+        assertThat(t.getContextClassLoader()).isSameAs(Maintenance.class.getClassLoader()).isNotSameAs(marker);
+    }
+
+    private static Thread maintenanceThread() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("routepool-maintenance")).findFirst().orElse(null);
     }
 }

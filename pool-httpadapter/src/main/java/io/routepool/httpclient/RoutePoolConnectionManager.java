@@ -147,8 +147,7 @@ public class RoutePoolConnectionManager
 
     static final String SELF_DEADLOCK_REMEDY = "Each response not yet consumed or closed holds its connection:"
             + " consume the entity (EntityUtils.consume(response.getEntity()), or read its stream to the end) or close"
-            + " the response (CloseableHttpResponse.close(), try-with-resources) before sending the next request on"
-            + " this route.";
+            + " the response (CloseableHttpResponse.close(), try-with-resources) before sending another request.";
     static final String LEAK_REMEDY = "A response whose entity is never consumed or closed never gives its"
             + " connection back: consume the entity (EntityUtils.consume) or close the response in a finally block or"
             + " try-with-resources, also on error statuses and exceptions. Set captureLeaseStacks(true) on"
