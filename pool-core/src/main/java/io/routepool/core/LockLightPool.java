@@ -325,26 +325,31 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         if (now != UNSET && now >= e.expiry) {
             return false;
         }
-        C conn = e.connection();
-        try {
-            if (!factory.isOpen(conn)) {
-                return false;
-            }
-        } catch (RuntimeException | Error ex) {
-            rethrowIfVmError(ex);
-            LOG.log(Level.DEBUG, "isOpen failed on " + e + "; treating it as closed", ex);
+        if (!isOpenSafely(e)) {
             return false;
         }
         long v = validateAfterInactivityNanos;
         if (v > 0 && now - e.updated >= v) {
             try {
-                return validator.isValid(conn);
-            } catch (RuntimeException ex) {
+                return validator.isValid(e.connection());
+            } catch (RuntimeException | Error ex) { // the caller discards the entry: its units are freed
+                rethrowIfVmError(ex);
                 LOG.log(Level.DEBUG, "Validator failed on " + e + "; treating it as invalid", ex);
                 return false;
             }
         }
         return true;
+    }
+
+    /** The factory's isOpen; one that throws (but for a VirtualMachineError) counts as closed. */
+    private boolean isOpenSafely(PoolEntry<R, C> e) {
+        try {
+            return factory.isOpen(e.connection());
+        } catch (RuntimeException | Error ex) {
+            rethrowIfVmError(ex);
+            LOG.log(Level.DEBUG, "isOpen failed on " + e + "; treating it as closed", ex);
+            return false;
+        }
     }
 
     /** Post-checks an entry claimed or granted for {@code attempt}; discards it and returns null if unusable. */
@@ -1356,26 +1361,29 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
                 seg.lock.unlock();
             }
             List<PoolEntry<R, C>> dead = new ArrayList<>();
-            for (PoolEntry<R, C> e : others) {
-                if (!factory.isOpen(e.connection())) {
-                    dead.add(e);
-                }
-            }
-            if (!dead.isEmpty()) {
-                seg.lock.lock();
-                try {
-                    for (PoolEntry<R, C> e : dead) {
-                        if (e.placement == PoolEntry.IDLE) {
-                            seg.unlinkIdle(e);
-                            e.placement = PoolEntry.DETACHED;
-                            victims.add(e);
-                        }
+            try {
+                for (PoolEntry<R, C> e : others) {
+                    if (!isOpenSafely(e)) {
+                        dead.add(e);
                     }
-                } finally {
-                    seg.lock.unlock();
                 }
+            } finally { // the detached victims are closed and their units freed, whatever happened above
+                if (!dead.isEmpty()) {
+                    seg.lock.lock();
+                    try {
+                        for (PoolEntry<R, C> e : dead) {
+                            if (e.placement == PoolEntry.IDLE) {
+                                seg.unlinkIdle(e);
+                                e.placement = PoolEntry.DETACHED;
+                                victims.add(e);
+                            }
+                        }
+                    } finally {
+                        seg.lock.unlock();
+                    }
+                }
+                closeSurplus(seg, victims);
             }
-            closeSurplus(seg, victims);
         }
         purgeEmptySegments();
     }
@@ -1616,14 +1624,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         // that a server's close is found at the next pass: within one interval
         long probeAfter = probeAfterNanos();
         for (PoolEntry<R, C> e : candidates) {
-            boolean open;
-            try {
-                open = factory.isOpen(e.connection());
-            } catch (RuntimeException | Error ex) {
-                rethrowIfVmError(ex);
-                open = false;
-            }
-            if (open) {
+            if (isOpenSafely(e)) {
                 if (idleProbe != null && now - e.updated >= probeAfter) { // racy read of updated; re-checked when probed
                     probes.add(e);
                 }
@@ -1659,7 +1660,20 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
         if (probes.isEmpty()) {
             return;
         }
-        probes.sort((x, y) -> Long.compare(x.lastProbed, y.lastProbed)); // racy reads: an ordering hint only
+        // least recently probed first, by a snapshot of lastProbed (another maintain() may be writing it, and a
+        // comparator over changing keys can break the sort's contract)
+        long[] keys = new long[probes.size()];
+        Integer[] order = new Integer[keys.length];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = probes.get(i).lastProbed;
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (x, y) -> Long.compare(keys[x], keys[y]));
+        List<PoolEntry<R, C>> sorted = new ArrayList<>(keys.length);
+        for (Integer i : order) {
+            sorted.add(probes.get(i));
+        }
+        probes = sorted;
         long budget = maintenanceIntervalNanos > 0 ? maintenanceIntervalNanos / 4 : Long.MAX_VALUE;
         long started = clock.nanoTime();
         long probeAfter = probeAfterNanos();

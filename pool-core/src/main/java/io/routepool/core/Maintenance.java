@@ -21,17 +21,31 @@ final class Maintenance {
 
     /** The shared thread, started on first use. */
     private static final class Shared {
-        static final ScheduledThreadPoolExecutor EXECUTOR = create();
 
-        private static ScheduledThreadPoolExecutor create() {
-            ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, r -> {
-                // no inherited thread locals, and the library's class loader rather than the creator's, so that
-                // the thread pins nothing of the application that happened to create the first pool
-                Thread t = new Thread(null, r, "routepool-maintenance", 0, false);
+        /**
+         * The thread pins nothing of the application that happened to start it (a web application that a
+         * container later undeploys): no inherited thread locals, the library's class loader as context loader,
+         * the top thread group, and (Java 17) an access-control context holding only the library's protection
+         * domain instead of the domains of every class on the creating stack.
+         */
+        @SuppressWarnings("removal") // AccessController: still what decides the inherited context on Java 17
+        private static Thread newThread(Runnable r) {
+            return java.security.AccessController.doPrivileged((java.security.PrivilegedAction<Thread>) () -> {
+                ThreadGroup top = Thread.currentThread().getThreadGroup();
+                while (top.getParent() != null) {
+                    top = top.getParent();
+                }
+                Thread t = new Thread(top, r, "routepool-maintenance", 0, false);
                 t.setDaemon(true);
                 t.setContextClassLoader(Maintenance.class.getClassLoader());
                 return t;
             });
+        }
+
+        static final ScheduledThreadPoolExecutor EXECUTOR = create();
+
+        private static ScheduledThreadPoolExecutor create() {
+            ScheduledThreadPoolExecutor e = new ScheduledThreadPoolExecutor(1, Shared::newThread);
             e.setRemoveOnCancelPolicy(true);
             e.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
             // the thread ends a minute after the last pool's task is gone (cancelled tasks are removed at once),

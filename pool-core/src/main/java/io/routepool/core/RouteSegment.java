@@ -31,7 +31,7 @@ final class RouteSegment<R, C> {
     /** Leased entries, in no particular order (for enumeration and close). */
     PoolEntry<R, C> leasedHead;
 
-    /** Leases served by an idle entry (claimed or granted), minus those found unusable; read by getCounters. */
+    /** Idle entries handed to leases (claimed or granted), including those then found unusable; read by getCounters. */
     long reused;
 
     int idle;      // == length of the idle list

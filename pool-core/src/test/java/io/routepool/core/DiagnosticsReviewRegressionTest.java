@@ -317,4 +317,57 @@ class DiagnosticsReviewRegressionTest {
         return Thread.getAllStackTraces().keySet().stream()
                 .filter(t -> t.getName().equals("routepool-maintenance")).findFirst().orElse(null);
     }
+
+    // ------------------------------------------------------------------ third review (failed on d0143a6)
+
+    /** A validator that throws an Error used to leave its entry leased by nobody: the route was blocked for good. */
+    @Test
+    void anErrorFromTheValidatorDiscardsTheConnectionAndTheLeaseGoesOn() throws Exception {
+        TestConnections conns = new TestConnections();
+        FakeTime time = new FakeTime(1);
+        AtomicBoolean broken = new AtomicBoolean();
+        KeyedPool<String, Conn> pool = KeyedPool.builder(conns).defaultMaxPerRoute(1).timeSource(time)
+                .maintenanceInterval(Duration.ZERO).validateAfterInactivity(Duration.ofMillis(1))
+                .validator((Conn c) -> {
+                    if (broken.get()) {
+                        throw new AssertionError("validator broken");
+                    }
+                    return true;
+                }).build();
+        PoolEntry<String, Conn> first = pool.lease("a", null, 0, MILLISECONDS);
+        pool.release(first, true);
+        time.advance(Duration.ofSeconds(1));
+        broken.set(true);
+
+        PoolEntry<String, Conn> next = pool.lease("a", null, 0, MILLISECONDS);
+
+        assertThat(next.connection()).isNotSameAs(first.connection());
+        assertThat(first.connection().open).isFalse();
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(1, 0, 0, 1));
+        pool.close();
+    }
+
+    /** closeIdle used to strand the entries it had detached when isOpen threw on another idle connection. */
+    @Test
+    void aThrowingIsOpenDoesNotStrandWhatASweepDetached() throws Exception {
+        TestConnections conns = new TestConnections();
+        FakeTime time = new FakeTime(1);
+        KeyedPool<String, Conn> pool = KeyedPool.builder(conns).defaultMaxPerRoute(2).timeSource(time)
+                .maintenanceInterval(Duration.ZERO).build();
+        PoolEntry<String, Conn> old = pool.lease("a", null, 0, MILLISECONDS);
+        PoolEntry<String, Conn> young = pool.lease("a", null, 0, MILLISECONDS);
+        pool.release(old, true);
+        time.advance(Duration.ofSeconds(10));
+        pool.release(young, true);
+        young.connection().isOpenThrows = true;
+
+        pool.closeIdle(5, java.util.concurrent.TimeUnit.SECONDS);
+
+        assertThat(old.connection().open).as("idle 10 s: closed").isFalse();
+        assertThat(young.connection().open).as("its isOpen threw: counted as closed").isFalse();
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 0, 2));
+        pool.lease("a", null, 0, MILLISECONDS);
+        pool.lease("a", null, 0, MILLISECONDS); // both units are back
+        pool.close();
+    }
 }
