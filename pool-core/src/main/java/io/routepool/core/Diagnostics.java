@@ -167,12 +167,6 @@ final class Diagnostics<R> {
 
     // ---------------------------------------------------------------- state mismatch
 
-    /** Whether the route's one warning is still to come (so the caller snapshots the idle states for it). */
-    boolean mismatchWarningPending(R route) {
-        RouteMismatches m = mismatchesByRoute.get(route);
-        return m == null || !m.warned.get();
-    }
-
     void stateMismatch(R route, Object requested, int idle, Object[] idleStates, boolean opened) {
         stateMismatches.incrementAndGet();
         try {

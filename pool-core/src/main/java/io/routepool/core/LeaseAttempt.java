@@ -346,9 +346,10 @@ final class LeaseAttempt<R, C> implements KeyedPool.LeaseRequest<R, C> {
             } finally {
                 seg.lock.unlock();
             }
-            if (idleOtherState > 0 && (outcome == O_CREATE || outcome == O_TAKEOVER || outcome == O_WAIT)) {
+            // (a route waiter never sees idle entries: a full route with idle ones takes one over, O_TAKEOVER)
+            if (idleOtherState > 0 && (outcome == O_CREATE || outcome == O_TAKEOVER)) {
                 mismatchCounted = true;
-                pool.diagnostics.stateMismatch(route, state, idleOtherState, idleStates, outcome != O_WAIT);
+                pool.diagnostics.stateMismatch(route, state, idleOtherState, idleStates, true);
             }
             if (ownLeases != null) {
                 selfDeadlockReported = true;
