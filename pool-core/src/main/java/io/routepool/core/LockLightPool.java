@@ -96,7 +96,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
      * release clears the borrower under the same lock. So a reader holding the segment lock (maintenance,
      * leases(), the timeout message, self-deadlock detection) sees a consistent (entry, holder, since)
      * triple. The hot path pays two field stores under a lock it already holds and one volatile read of
-     * coarseNow: the lease time comes from a coarse clock that maintenance refreshes every pass and releases
+     * coarse.now: the lease time comes from a coarse clock that maintenance refreshes every pass and releases
      * refresh when it is a millisecond old, not from a clock call per lease. Stack capture, when on, is one
      * Throwable per lease made before any lock is taken.
      *
@@ -148,7 +148,7 @@ final class LockLightPool<R, C> implements KeyedPool<R, C> {
     private final ScheduledExecutorService maintenanceExecutor;
     /** The background maintenance task, or null; cancelled by close. */
     private volatile Maintenance.Task maintenanceTask;
-    /** Background maintenance is configured, so it keeps coarseNow fresh and leases read it. */
+    /** Background maintenance is configured, so it keeps coarse.now fresh and leases read it. */
     private final boolean coarseLeaseClock;
     /**
      * reused counts of segments purged from the map (getCounters adds the live ones). Its monitor is held by

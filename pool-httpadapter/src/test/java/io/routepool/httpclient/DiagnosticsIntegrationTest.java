@@ -701,6 +701,8 @@ class DiagnosticsIntegrationTest {
                 "maxPerRoute 1",
                 "by thread \"stuck-holder\"");
         assertThat(stuck.leases()).extracting(LeaseInfo::holder).containsExactly("stuck-holder");
+        // Diagnostic's javadoc: thread is "the waiting one for SELF_DEADLOCK, WAITER_STUCK and LEASE_TIMEOUT"
+        assertThat(stuck.thread()).as("Diagnostic.thread() of a WAITER_STUCK report").isEqualTo("stuck-waiter");
         assertThat(warnings("Stuck waiting", route.toString(), "stuck-waiter")).hasSize(1);
         assertThat(waiter).isNotDone();
 
@@ -709,29 +711,5 @@ class DiagnosticsIntegrationTest {
         assertThat(diagnostics(Diagnostic.Kind.WAITER_STUCK, route)).as("reported once").hasSize(1);
         assertThat(cm.getStats(route).getPending()).isZero();
         assertThat(cm.getStats(route).getLeased()).isZero();
-    }
-
-    /**
-     * Diagnostic's javadoc: {@code thread} is "the waiting one for SELF_DEADLOCK, WAITER_STUCK and LEASE_TIMEOUT".
-     * A waiter stuck on maxPerRoute is reported with {@code thread == null} (LockLightPool.maintainRoute); only a
-     * waiter stuck on maxTotal (reportStuckCapacityWaiters) gets its name.
-     */
-    @Test
-    void aStuckWaiterDiagnosticNamesTheWaitingThread() throws Exception {
-        RoutePoolConnectionManager cm = builder()
-                .defaultMaxPerRoute(1)
-                .stuckWaiterThreshold(Duration.ofMillis(300))
-                .maintenanceInterval(Duration.ofMillis(100))
-                .build();
-        CloseableHttpClient client = client(cm);
-        HttpRoute route = server.route();
-        Holder holder = new Holder("stuck-holder", client, server.url("/big"));
-        CompletableFuture<Integer> waiter = requestOnThread("stuck-waiter", client, get(server.url("/hello"), 5000));
-
-        Diagnostic<HttpRoute> stuck = awaitDiagnostic(Diagnostic.Kind.WAITER_STUCK, route);
-        holder.close();
-        assertThat(waiter.get(10, TimeUnit.SECONDS)).isEqualTo(200);
-        // Diagnostic's javadoc: thread is "the waiting one for SELF_DEADLOCK, WAITER_STUCK and LEASE_TIMEOUT"
-        assertThat(stuck.thread()).as("Diagnostic.thread() of a WAITER_STUCK report").isEqualTo("stuck-waiter");
     }
 }
