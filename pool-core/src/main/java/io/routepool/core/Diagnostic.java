@@ -1,10 +1,13 @@
 package io.routepool.core;
 
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * A problem the pool noticed, as reported to a {@link PoolListener} (and, for most kinds, logged at
- * WARNING on the {@code io.routepool.core.PoolDiagnostics} {@link System.Logger}).
+ * WARNING on the {@code io.routepool.core.PoolDiagnostics} logger, see {@link PoolLogger}).
  *
  * @param kind    what was noticed
  * @param route   the route it concerns
@@ -14,10 +17,74 @@ import java.util.List;
  *                {@link Kind#WAITER_STUCK} and {@link Kind#LEASE_TIMEOUT}; the one releasing late for
  *                {@link Kind#LATE_RELEASE}; else the borrower of the lease, or {@code null}
  */
-public record Diagnostic<R>(Kind kind, R route, String message, List<LeaseInfo<R>> leases, String thread) {
+public final class Diagnostic<R> {
 
-    public Diagnostic {
-        leases = List.copyOf(leases);
+    private final Kind kind;
+    private final R route;
+    private final String message;
+    private final List<LeaseInfo<R>> leases;
+    private final String thread;
+
+    /** The fields, in the order of the accessors; {@code leases} is copied (unmodifiable, no null element). */
+    public Diagnostic(Kind kind, R route, String message, List<LeaseInfo<R>> leases, String thread) {
+        this.kind = kind;
+        this.route = route;
+        this.message = message;
+        List<LeaseInfo<R>> copy = new ArrayList<>(leases);
+        for (LeaseInfo<R> l : copy) {
+            Objects.requireNonNull(l, "leases must not contain null");
+        }
+        this.leases = Collections.unmodifiableList(copy);
+        this.thread = thread;
+    }
+
+    /** What was noticed. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The route it concerns. */
+    public R route() {
+        return route;
+    }
+
+    /** The full text, written for the person debugging a hang: what is wrong, where, what to change. */
+    public String message() {
+        return message;
+    }
+
+    /** The leases relevant to it (the route's, or the one suspected), oldest first; unmodifiable. */
+    public List<LeaseInfo<R>> leases() {
+        return leases;
+    }
+
+    /** The thread concerned (see the class description), or {@code null}. */
+    public String thread() {
+        return thread;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (this == o) {
+            return true;
+        }
+        if (!(o instanceof Diagnostic)) {
+            return false;
+        }
+        Diagnostic<?> d = (Diagnostic<?>) o;
+        return kind == d.kind && Objects.equals(route, d.route) && Objects.equals(message, d.message)
+                && leases.equals(d.leases) && Objects.equals(thread, d.thread);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(kind, route, message, leases, thread);
+    }
+
+    @Override
+    public String toString() {
+        return "Diagnostic[kind=" + kind + ", route=" + route + ", message=" + message + ", leases=" + leases
+                + ", thread=" + thread + "]";
     }
 
     /** What the pool noticed. */

@@ -38,6 +38,7 @@ public final class PoolBuilder<R, C> {
     long stuckWaiterNanos = DEFAULT_STUCK_WAITER_THRESHOLD.toNanos();
     boolean failOnSelfDeadlock;
     PoolListener<R> listener = PoolListener.none();
+    PoolLogger logger = PoolLogger.javaUtilLogging();
     final Map<Diagnostic.Kind, String> remedies = new EnumMap<>(Diagnostic.Kind.class);
 
     PoolBuilder(ConnectionFactory<R, C> factory) {
@@ -180,6 +181,15 @@ public final class PoolBuilder<R, C> {
     /** Receives diagnostics and connection events; default: none (a no-op). */
     public PoolBuilder<R, C> listener(PoolListener<R> listener) {
         this.listener = Objects.requireNonNull(listener, "listener");
+        return this;
+    }
+
+    /**
+     * Where the pool logs (its reports, and connections whose close or checks threw); default
+     * {@link PoolLogger#javaUtilLogging()}. HttpClient's adapter passes one that writes to commons-logging.
+     */
+    public PoolBuilder<R, C> logger(PoolLogger logger) {
+        this.logger = Objects.requireNonNull(logger, "logger");
         return this;
     }
 
