@@ -1,8 +1,6 @@
 package io.routepool.core;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.lang.System.Logger.Level;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -11,17 +9,20 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Where the pool's reports go: the {@code io.routepool.core.PoolDiagnostics} {@link System.Logger}, the
- * user's {@link PoolListener} (a no-op by default) and JFR. Also the counters that move off the hot path.
- * Called outside pool locks (logging and listeners are user code), except {@link #waitBegins}, a counter.
+ * Where the pool's reports go (the {@value PoolLogger#DIAGNOSTICS} logger, the user's {@link PoolListener},
+ * JFR) and the counters that move off the hot path. The text of each report is {@link Reports}'s.
+ *
+ * <p>Every entry point is called where the pool holds capacity, a detached entry or a queued node that only
+ * the caller can put right, so none may throw: a failing logger, listener, JFR or toString is logged (if the
+ * logger still works) and dropped. VirtualMachineErrors pass. All are called outside pool locks (logging and
+ * listeners are user code), except {@link #waitBegins}, a counter.
  */
 final class Diagnostics<R> {
 
-    static final System.Logger LOG = System.getLogger("io.routepool.core.PoolDiagnostics");
-
     private final PoolListener<R> listener;
-    private final Map<Diagnostic.Kind, String> remedies = new EnumMap<>(Diagnostic.Kind.class);
-    private final boolean jfr = JfrEvents.AVAILABLE;
+    final Log log;
+    private final Map<Diagnostic.Kind, String> remedies;
+    private final FlightRecorder jfr = FlightRecorder.load();
 
     // Counters of slow-path events; each written with one atomic add where the event happens.
     final AtomicLong created = new AtomicLong();
@@ -36,24 +37,18 @@ final class Diagnostics<R> {
     /** Per-route state-mismatch counts; an entry exists only for routes that had a mismatch. Never purged. */
     private final ConcurrentHashMap<R, RouteMismatches> mismatchesByRoute = new ConcurrentHashMap<>();
 
-    static final class RouteMismatches {
+    private static final class RouteMismatches {
         final AtomicLong count = new AtomicLong();
         /** Set once, by the thread that logs the route's only warning. */
         final AtomicBoolean warned = new AtomicBoolean();
     }
 
-    Diagnostics(PoolListener<R> listener, Map<Diagnostic.Kind, String> remedies) {
+    Diagnostics(PoolListener<R> listener, Log log, Map<Diagnostic.Kind, String> userRemedies) {
         this.listener = listener;
-        this.remedies.put(Diagnostic.Kind.SELF_DEADLOCK, "Release the connections this thread holds before asking for"
-                + " another one (close, or fully consume, whatever holds them).");
-        this.remedies.put(Diagnostic.Kind.LEAK_SUSPECTED, "Every lease must be released exactly once, also on"
-                + " exceptions (try/finally). Turn on captureLeaseStacks to see where each connection was leased.");
-        this.remedies.put(Diagnostic.Kind.WAITER_STUCK, "If the holders are leaked or self-deadlocked, see those"
-                + " reports; otherwise the route is too small for the load: raise maxPerRoute/maxTotal or set a"
-                + " lease timeout so that callers fail instead of hanging.");
-        this.remedies.put(Diagnostic.Kind.STATE_MISMATCH, "Lease with the state the connections carry, or release"
-                + " them with a null state, so that idle connections can be reused.");
-        this.remedies.putAll(remedies);
+        this.log = log;
+        Map<Diagnostic.Kind, String> r = new EnumMap<>(Reports.DEFAULT_REMEDIES);
+        r.putAll(userRemedies);
+        this.remedies = r;
     }
 
     String remedy(Diagnostic.Kind kind) {
@@ -61,33 +56,21 @@ final class Diagnostics<R> {
         return r == null ? "" : r;
     }
 
-    // ---------------------------------------------------------------- reports
-
-    /*
-     * Every entry point below is called where the pool holds capacity, a detached entry or a queued node that
-     * only the caller can put right, so none may throw: a failing logger, listener, JFR or toString is
-     * logged (if the logger still works) and dropped. VirtualMachineErrors pass.
-     */
-
     /** Logs at WARNING (except timeouts) and tells the listener. {@code site} is logged as the record's throwable. */
     void report(Diagnostic<R> d, Throwable site) {
         report(d, site, d.kind() != Diagnostic.Kind.LEASE_TIMEOUT);
     }
 
-    void report(Diagnostic<R> d, Throwable site, boolean log) {
+    void report(Diagnostic<R> d, Throwable site, boolean writeLog) {
         try {
             if (site instanceof LeaseSite) {
                 ((LeaseSite) site).trimPoolFrames();
             }
-            if (log && LOG.isLoggable(Level.WARNING)) {
-                if (site != null) {
-                    LOG.log(Level.WARNING, d.message(), site);
-                } else {
-                    LOG.log(Level.WARNING, d.message());
-                }
+            if (writeLog) {
+                log.warn(PoolLogger.DIAGNOSTICS, d.message(), site);
             }
-            if (jfr && d.kind() == Diagnostic.Kind.LEAK_SUSPECTED && !d.leases().isEmpty()) {
-                JfrEvents.leak(d.leases().get(0));
+            if (d.kind() == Diagnostic.Kind.LEAK_SUSPECTED && !d.leases().isEmpty()) {
+                jfr.leak(d.leases().get(0));
             }
         } catch (RuntimeException | Error ex) {
             dropped("reporting " + d.kind(), ex);
@@ -102,9 +85,7 @@ final class Diagnostics<R> {
     void connectionCreated(R route, long id) {
         created.incrementAndGet();
         try {
-            if (jfr) {
-                JfrEvents.created(route, id);
-            }
+            jfr.created(route, id);
             listener.onConnectionCreated(route, id);
         } catch (RuntimeException | Error ex) {
             dropped("PoolListener.onConnectionCreated", ex);
@@ -114,9 +95,7 @@ final class Diagnostics<R> {
     void connectionClosed(R route, long id) {
         closed.incrementAndGet();
         try {
-            if (jfr) {
-                JfrEvents.closed(route, id);
-            }
+            jfr.closed(route, id);
             listener.onConnectionClosed(route, id);
         } catch (RuntimeException | Error ex) {
             dropped("PoolListener.onConnectionClosed", ex);
@@ -128,13 +107,10 @@ final class Diagnostics<R> {
         waited.incrementAndGet();
     }
 
-    /**
-     * Before a lease may wait, outside any lock: a begun JFR LeaseWaited event if a recording wants it, else null
-     * (the first call loads the event class, which must not happen under a pool lock).
-     */
+    /** Before a lease may wait, outside any lock: a begun JFR LeaseWaited event if a recording wants it, else null. */
     Object jfrBeginWait() {
         try {
-            return jfr ? JfrEvents.beginWait() : null;
+            return jfr.beginWait();
         } catch (RuntimeException | Error ex) {
             dropped("JFR", ex);
             return null;
@@ -144,7 +120,7 @@ final class Diagnostics<R> {
     void waitEnded(Object jfrEvent, R route, long waitedNanos, boolean granted) {
         try {
             if (jfrEvent != null) {
-                JfrEvents.endWait(jfrEvent, route, granted);
+                jfr.endWait(jfrEvent, route, granted);
             }
             listener.onLeaseWaited(route, waitedNanos, granted);
         } catch (RuntimeException | Error ex) {
@@ -152,17 +128,9 @@ final class Diagnostics<R> {
         }
     }
 
-    private static void dropped(String what, Throwable ex) {
-        if (ex instanceof VirtualMachineError) {
-            throw (VirtualMachineError) ex;
-        }
-        try {
-            LOG.log(Level.WARNING, what + " threw; ignored so that the pool stays consistent", ex);
-        } catch (RuntimeException | Error again) {
-            if (again instanceof VirtualMachineError) {
-                throw (VirtualMachineError) again;
-            }
-        }
+    private void dropped(String what, Throwable ex) {
+        Errors.rethrowIfVmError(ex);
+        log.warn(PoolLogger.DIAGNOSTICS, what + " threw; ignored so that the pool stays consistent", ex);
     }
 
     // ---------------------------------------------------------------- state mismatch
@@ -170,32 +138,18 @@ final class Diagnostics<R> {
     void stateMismatch(R route, Object requested, int idle, Object[] idleStates, boolean opened) {
         stateMismatches.incrementAndGet();
         try {
-            countMismatch(route, requested, idle, idleStates, opened);
+            RouteMismatches m = mismatchesByRoute.computeIfAbsent(route, r -> new RouteMismatches());
+            m.count.incrementAndGet();
+            if (idleStates == null || !m.warned.compareAndSet(false, true)) {
+                return;
+            }
+            String message = Reports.stateMismatch(route, requested, idle, idleStates, opened,
+                    remedy(Diagnostic.Kind.STATE_MISMATCH));
+            report(new Diagnostic<>(Diagnostic.Kind.STATE_MISMATCH, route, message, Collections.<LeaseInfo<R>>emptyList(),
+                    Thread.currentThread().getName()), null);
         } catch (RuntimeException | Error ex) {
             dropped("counting a state mismatch", ex); // e.g. a route whose hashCode throws
         }
-    }
-
-    private void countMismatch(R route, Object requested, int idle, Object[] idleStates, boolean opened) {
-        RouteMismatches m = mismatchesByRoute.computeIfAbsent(route, r -> new RouteMismatches());
-        m.count.incrementAndGet();
-        if (idleStates == null || !m.warned.compareAndSet(false, true)) {
-            return;
-        }
-        StringBuilder states = new StringBuilder();
-        for (Object s : idleStates) {
-            if (s != null) {
-                states.append(states.length() == 0 ? "" : ", ").append(safeString(s));
-            }
-        }
-        String message = "State mismatch on route " + safeString(route) + ": a lease for state " + safeString(requested)
-                + (opened ? " opened a new connection" : " had to wait") + " while " + idle
-                + " idle connection(s) of the route carried another state (" + states
-                + "). A lease only reuses a connection whose state equals the one it asks for (a null request only"
-                + " takes null-state connections), so these idle connections are never reused and every such lease"
-                + " opens or waits for another. Counted in getStateMismatches(route); logged once per route. Remedy: "
-                + remedy(Diagnostic.Kind.STATE_MISMATCH);
-        report(new Diagnostic<>(Diagnostic.Kind.STATE_MISMATCH, route, message, List.of(), Thread.currentThread().getName()), null);
     }
 
     long stateMismatches(R route) {
@@ -207,28 +161,13 @@ final class Diagnostics<R> {
         }
     }
 
-    // ---------------------------------------------------------------- text
-
-    /** toString of user objects (routes, states) must not break a report. */
-    static String safeString(Object o) {
-        try {
-            return String.valueOf(o);
-        } catch (RuntimeException | LinkageError | StackOverflowError ex) {
-            return o.getClass().getName() + "@" + Integer.toHexString(System.identityHashCode(o));
-        }
+    PoolCounters counters(long reused) {
+        return new PoolCounters(created.get(), closed.get(), reused, waited.get(), timedOut.get(), leaks.get(),
+                reclaimed.get(), stateMismatches.get(), selfDeadlocks.get());
     }
 
-    static String stackText(Throwable t) {
-        StringWriter w = new StringWriter();
-        t.printStackTrace(new PrintWriter(w));
-        return w.toString();
-    }
-
-    static <R> String describeLeases(List<LeaseInfo<R>> leases) {
-        StringBuilder b = new StringBuilder();
-        for (LeaseInfo<R> l : leases) {
-            b.append("\n    ").append(l);
-        }
-        return b.toString();
+    /** One lease, for reports that have a single subject. */
+    static <R> List<LeaseInfo<R>> one(LeaseInfo<R> info) {
+        return Collections.singletonList(info);
     }
 }

@@ -14,9 +14,10 @@ final class LeaseSite extends Exception {
     }
 
     /** The pool's implementation classes (and their nested classes); a caller in the same package is kept. */
-    private static final java.util.Set<String> POOL_CLASSES = java.util.Set.of(
-            LockLightPool.class.getName(), LeaseAttempt.class.getName(), RouteSegment.class.getName(),
-            Diagnostics.class.getName(), LeaseSite.class.getName());
+    private static final java.util.Set<String> POOL_CLASSES = new java.util.HashSet<>(java.util.Arrays.asList(
+            RoutePool.class.getName(), LeaseAttempt.class.getName(), BlockingLease.class.getName(),
+            AsyncLease.class.getName(), LeaseLedger.class.getName(), Diagnosis.class.getName(),
+            Diagnostics.class.getName(), LeaseSite.class.getName()));
 
     private static boolean isPoolFrame(String className) {
         int nested = className.indexOf('$');

@@ -46,25 +46,25 @@ public final class PoolBuilder<R, C> {
     }
 
     public PoolBuilder<R, C> maxTotal(int max) {
-        this.maxTotal = LockLightPool.positive(max, "maxTotal");
+        this.maxTotal = Arithmetic.positive(max, "maxTotal");
         return this;
     }
 
     public PoolBuilder<R, C> defaultMaxPerRoute(int max) {
-        this.defaultMaxPerRoute = LockLightPool.positive(max, "defaultMaxPerRoute");
+        this.defaultMaxPerRoute = Arithmetic.positive(max, "defaultMaxPerRoute");
         return this;
     }
 
     /** Connections older than this are closed instead of reused; zero or negative means no limit. */
     public PoolBuilder<R, C> timeToLive(Duration ttl) {
-        this.timeToLiveNanos = LockLightPool.saturatedNanos(Objects.requireNonNull(ttl, "timeToLive"));
+        this.timeToLiveNanos = Arithmetic.saturatedNanos(Objects.requireNonNull(ttl, "timeToLive"));
         return this;
     }
 
     /** Idle connections idle longer than this are validated before reuse; zero or negative disables. */
     public PoolBuilder<R, C> validateAfterInactivity(Duration inactivity) {
         this.validateAfterInactivityNanos =
-                LockLightPool.saturatedNanos(Objects.requireNonNull(inactivity, "validateAfterInactivity"));
+                Arithmetic.saturatedNanos(Objects.requireNonNull(inactivity, "validateAfterInactivity"));
         return this;
     }
 
@@ -93,7 +93,7 @@ public final class PoolBuilder<R, C> {
      * closed or becomes unreachable; the shared thread ends a minute after the last task is gone.
      */
     public PoolBuilder<R, C> maintenanceInterval(Duration interval) {
-        long nanos = LockLightPool.saturatedNanos(Objects.requireNonNull(interval, "maintenanceInterval"));
+        long nanos = Arithmetic.saturatedNanos(Objects.requireNonNull(interval, "maintenanceInterval"));
         if (nanos < 0) {
             throw new IllegalArgumentException("maintenanceInterval must be >= 0 (0 = no background maintenance), was " + interval);
         }
@@ -112,7 +112,7 @@ public final class PoolBuilder<R, C> {
 
     /** Maintenance closes connections idle longer than this; zero or negative (the default): no limit. */
     public PoolBuilder<R, C> maxIdleTime(Duration maxIdle) {
-        this.maxIdleNanos = Math.max(0, LockLightPool.saturatedNanos(Objects.requireNonNull(maxIdle, "maxIdleTime")));
+        this.maxIdleNanos = Math.max(0, Arithmetic.saturatedNanos(Objects.requireNonNull(maxIdle, "maxIdleTime")));
         return this;
     }
 
@@ -134,7 +134,7 @@ public final class PoolBuilder<R, C> {
      * zero turns leak detection off. Checked by maintenance, so reported within one interval.
      */
     public PoolBuilder<R, C> leakThreshold(Duration threshold) {
-        this.leakThresholdNanos = Math.max(0, LockLightPool.saturatedNanos(Objects.requireNonNull(threshold, "leakThreshold")));
+        this.leakThresholdNanos = Math.max(0, Arithmetic.saturatedNanos(Objects.requireNonNull(threshold, "leakThreshold")));
         return this;
     }
 
@@ -155,7 +155,7 @@ public final class PoolBuilder<R, C> {
      * reported as a suspected leak first.
      */
     public PoolBuilder<R, C> reclaimAbandonedAfter(Duration after) {
-        this.reclaimAfterNanos = Math.max(0, LockLightPool.saturatedNanos(Objects.requireNonNull(after, "reclaimAbandonedAfter")));
+        this.reclaimAfterNanos = Math.max(0, Arithmetic.saturatedNanos(Objects.requireNonNull(after, "reclaimAbandonedAfter")));
         return this;
     }
 
@@ -164,7 +164,7 @@ public final class PoolBuilder<R, C> {
      * their holders. Default 30 s; zero turns it off.
      */
     public PoolBuilder<R, C> stuckWaiterThreshold(Duration threshold) {
-        this.stuckWaiterNanos = Math.max(0, LockLightPool.saturatedNanos(Objects.requireNonNull(threshold, "stuckWaiterThreshold")));
+        this.stuckWaiterNanos = Math.max(0, Arithmetic.saturatedNanos(Objects.requireNonNull(threshold, "stuckWaiterThreshold")));
         return this;
     }
 
@@ -208,6 +208,6 @@ public final class PoolBuilder<R, C> {
                     + ") must not be shorter than leakThreshold (" + Duration.ofNanos(leakThresholdNanos)
                     + "): a lease is reported as a suspected leak before it is reclaimed");
         }
-        return new LockLightPool<>(this).startMaintenance();
+        return new RoutePool<>(this).startMaintenance();
     }
 }

@@ -15,19 +15,63 @@ package io.routepool.core;
  * @param <R> route
  * @param <C> connection
  */
-public final class PoolEntry<R, C> {
+public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     /** Marks an unbounded deadline. */
     public static final long NEVER = Long.MAX_VALUE;
 
-    // Placement, guarded by segment.lock. Every entry is in exactly one place.
-    static final int LEASED = 1;   // in segment's leased list, owned by one lessee (or granted to a waiter)
-    static final int IDLE = 2;     // in segment's idle list
-    static final int DETACHED = 3; // in no list: being evicted/closed by the thread that detached it
-    static final int CLOSED = 4;   // closed; never placed again
-    static final int GRANTED = 5;  // in segment's leased list, handed to a waiter that has not taken it yet
+    /*
+     * The state word. One private int, changed only by the transition methods below, each under the route
+     * segment's lock (asserted). The low four bits are the state; the bits above are reserved for a generation
+     * count (zero today), which the lock-free hit path will bump per lease so that a judgement made on one lease
+     * (a probe, a reclaim) can never apply to the next one. "Counted" says which of the segment's counters holds
+     * the entry's route unit; every entry but a CLOSED one holds one route unit and one pool unit.
+     *
+     *   state          list     counted   owner                     legal next states
+     *   LEASED         leased   leased    one lessee                IDLE, GRANTED, RELEASING (release), DETACHED
+     *                                                               (placed as a permit's victim), RECLAIMED,
+     *                                                               LEASED_SHUT (close IMMEDIATE), RELEASING_SHUT
+     *   GRANTED        leased   leased    a waiter not yet woken    LEASED (taken), IDLE, GRANTED, RELEASING,
+     *                                                               DETACHED (given back), GRANTED_SHUT
+     *   LEASED_SHUT    leased   leased    one lessee; closed by     RELEASING_SHUT
+     *                                     close(IMMEDIATE)
+     *   GRANTED_SHUT   leased   leased    a waiter; closed          RELEASING_SHUT
+     *   IDLE           idle     idle      the pool                  LEASED (claimed), DETACHED, PROBING
+     *   PROBING        none     probing   maintenance's probe       DETACHED (then placed again, or closed)
+     *   DETACHED       none     allocated the one thread that       CLOSED; IDLE, GRANTED, LEASED (a victim that
+     *                           only (*)  detached it               was not needed, or reused by its evictor)
+     *   RELEASING      none     leased    the releasing thread      CLOSED (after closing the connection)
+     *   RELEASING_SHUT none     leased    the releasing thread      CLOSED (its connection is already closed)
+     *   RECLAIMED      none     leased    maintenance               terminal: the lease was taken back; a late
+     *                                                               release is recognised and ignored
+     *   CLOSED         none     nothing   nobody                    terminal
+     *
+     * (*) A DETACHED entry that is a permit's victim has passed its units to the waiter holding the permit,
+     * which counts them as its own lease's and closes the victim before it creates its connection.
+     *
+     * A release requires LEASED, so a second release (the entry is IDLE, GRANTED to a waiter, or leased again
+     * by someone else and thus LEASED under another lease, see the generation note) is refused.
+     */
+    static final int LEASED = 1;
+    static final int GRANTED = 2;
+    static final int LEASED_SHUT = 3;
+    static final int GRANTED_SHUT = 4;
+    static final int IDLE = 5;
+    static final int PROBING = 6;
+    static final int DETACHED = 7;
+    static final int RELEASING = 8;
+    static final int RELEASING_SHUT = 9;
+    static final int RECLAIMED = 10;
+    static final int CLOSED = 11;
+    private static final int STATE_BITS = 0xF;
+
+    /** Guarded by {@link #lock}; see the table above. */
+    private int word;
 
     final RouteSegment<R, C> segment;
+    /** The segment's lock, which guards the state word, the links and the lease fields. */
+    final java.util.concurrent.locks.ReentrantLock lock;
+    private final R route;
     private final long id;
     private final C connection;
     private final long created;
@@ -39,50 +83,218 @@ public final class PoolEntry<R, C> {
     long updated;
     long expiry;
 
-    // Guarded by segment.lock.
-    int placement;
-    /** Set under segment.lock when close(IMMEDIATE) closed this leased connection: release must not close it again. */
-    boolean closedByPool;
-    PoolEntry<R, C> prev;
-    PoolEntry<R, C> next;
-
-    // Who holds the current lease (guarded by segment.lock): written when the entry is leased or granted,
-    // read by maintenance and reports under the lock. borrower and leaseSite are cleared at release so
-    // that an idle entry keeps no thread or stack reachable.
+    // Who holds the current lease (LeaseLedger; guarded by lock): written when the entry is leased or granted,
+    // read by maintenance and reports under the lock. borrower and leaseSite are cleared at release so that an
+    // idle entry keeps no thread or stack reachable.
     /** The thread that asked for the lease (for an async lease, the thread that called leaseAsync). */
     Thread borrower;
     /** Leased through leaseAsync: its borrower is the caller, but any thread may complete and release it. */
     boolean asyncLease;
-    /** When the lease began, on the pool's coarse clock (see LockLightPool.leaseClock). */
+    /** When the lease began, on the pool's lease clock (see Clocks). */
     long leasedAt;
     /**
-     * When maintenance first saw this lease (UNSET until then). With the coarse clock, leasedAt may be early by
-     * as long as the clock went unrefreshed; a lease is judged old only once maintenance has itself seen it
-     * long enough (LockLightPool.judgedAge).
+     * When maintenance first saw this lease (Clocks.UNSET until then). With the coarse clock, leasedAt may be
+     * early by as long as the clock went unrefreshed; a lease is judged old only once maintenance has itself
+     * seen it long enough (MaintenancePass.judgedAge).
      */
     long firstSeenLeased;
     /** Where it was leased; null unless stack capture is on. */
     Throwable leaseSite;
     /** This lease was reported as a suspected leak (once per lease). */
     boolean leakReported;
-    /** Maintenance reclaimed this abandoned lease: the entry is closed for good and a late release is ignored. */
-    boolean reclaimed;
-    /** When maintenance last probed this idle connection (guarded by segment.lock; read racily to order probes). */
+    /** When maintenance last probed this idle connection (guarded by lock; read racily to order probes). */
     long lastProbed = Long.MIN_VALUE;
 
     PoolEntry(RouteSegment<R, C> segment, long id, C connection, long created, long validityDeadline) {
         this.segment = segment;
+        this.lock = segment.lock;
+        this.route = segment.route;
         this.id = id;
         this.connection = connection;
         this.created = created;
         this.validityDeadline = validityDeadline;
         this.updated = created;
         this.expiry = validityDeadline;
+        this.word = LEASED; // a new entry is created for its first lessee
+    }
+
+    // ---------------------------------------------------------------- state transitions (under lock)
+
+    private int st() {
+        return word & STATE_BITS;
+    }
+
+    private void move(int to) {
+        word = (word & ~STATE_BITS) | to;
+    }
+
+    private void from(int to, int a) {
+        assert lock.isHeldByCurrentThread();
+        if (st() != a) {
+            throw illegal(to);
+        }
+        move(to);
+    }
+
+    private void fromEither(int to, int a, int b) {
+        assert lock.isHeldByCurrentThread();
+        int s = st();
+        if (s != a && s != b) {
+            throw illegal(to);
+        }
+        move(to);
+    }
+
+    private IllegalStateException illegal(int to) {
+        return new IllegalStateException("Pool entry " + id + " cannot go from " + name(st()) + " to " + name(to));
+    }
+
+    static String name(int state) {
+        switch (state) {
+            case LEASED: return "LEASED";
+            case GRANTED: return "GRANTED";
+            case LEASED_SHUT: return "LEASED_SHUT";
+            case GRANTED_SHUT: return "GRANTED_SHUT";
+            case IDLE: return "IDLE";
+            case PROBING: return "PROBING";
+            case DETACHED: return "DETACHED";
+            case RELEASING: return "RELEASING";
+            case RELEASING_SHUT: return "RELEASING_SHUT";
+            case RECLAIMED: return "RECLAIMED";
+            case CLOSED: return "CLOSED";
+            default: throw new AssertionError(state);
+        }
+    }
+
+    /** The state (one of the constants above); under lock, or racily as a hint. */
+    int placement() {
+        return st();
+    }
+
+    boolean is(int state) {
+        return st() == state;
+    }
+
+    /** Held by a lessee (LEASED, or LEASED_SHUT after close(IMMEDIATE)): what lease reports list. */
+    boolean isHeld() {
+        int s = st();
+        return s == LEASED || s == LEASED_SHUT;
+    }
+
+    /** In the leased list: a lessee's or a waiter's. */
+    boolean isLeasedOrGranted() {
+        int s = st();
+        return s == LEASED || s == GRANTED || s == LEASED_SHUT || s == GRANTED_SHUT;
+    }
+
+    /** Its connection was closed by close(IMMEDIATE) while leased or granted. */
+    boolean isShut() {
+        int s = st();
+        return s == LEASED_SHUT || s == GRANTED_SHUT;
+    }
+
+    /** IDLE to LEASED: a lease claimed it from the idle index. */
+    void claim() {
+        from(LEASED, IDLE);
+    }
+
+    /** IDLE to PROBING: maintenance took it out for a probe. */
+    void startProbe() {
+        from(PROBING, IDLE);
+    }
+
+    /** Any placed-again state to IDLE (a release, a grant given back, a victim or probe put back). */
+    void toIdle() {
+        assert lock.isHeldByCurrentThread();
+        int s = st();
+        if (s != LEASED && s != GRANTED && s != DETACHED) {
+            throw illegal(IDLE);
+        }
+        move(IDLE);
+    }
+
+    /** Handed to a waiter that has not taken it yet: a second release by the previous lessee now fails. */
+    void toGranted() {
+        assert lock.isHeldByCurrentThread();
+        int s = st();
+        if (s != LEASED && s != GRANTED && s != DETACHED) {
+            throw illegal(GRANTED);
+        }
+        move(GRANTED);
+    }
+
+    /** GRANTED to LEASED: the waiter took it. */
+    void takeGrant() {
+        from(LEASED, GRANTED);
+    }
+
+    /** DETACHED to LEASED: an evicted victim reused by the lease that evicted it. */
+    void reuseDetached() {
+        from(LEASED, DETACHED);
+    }
+
+    /** Out of every list, counted in allocated only: evicted, expired, surplus, or a permit's victim. */
+    void detach() {
+        assert lock.isHeldByCurrentThread();
+        int s = st();
+        if (s != IDLE && s != PROBING && s != LEASED && s != GRANTED) {
+            throw illegal(DETACHED);
+        }
+        move(DETACHED);
+    }
+
+    /** A lessee gave it up (release, failed check, closed pool): unlinked, still counted in leased, to close. */
+    void toReleasing() {
+        assert lock.isHeldByCurrentThread();
+        int s = st();
+        if (s == LEASED_SHUT || s == GRANTED_SHUT) {
+            move(RELEASING_SHUT);
+        } else if (s == LEASED || s == GRANTED) {
+            move(RELEASING);
+        } else {
+            throw illegal(RELEASING);
+        }
+    }
+
+    /** close(IMMEDIATE) closed the connection of a leased or granted entry; false if it had already. */
+    boolean shut() {
+        assert lock.isHeldByCurrentThread();
+        int s = st();
+        if (s == LEASED) {
+            move(LEASED_SHUT);
+            return true;
+        }
+        if (s == GRANTED) {
+            move(GRANTED_SHUT);
+            return true;
+        }
+        return false;
+    }
+
+    /** LEASED to RECLAIMED: maintenance took the abandoned lease back. */
+    void reclaim() {
+        from(RECLAIMED, LEASED);
+    }
+
+    /** Its connection is closed and its units are being freed: which counter held its route unit. */
+    boolean countedLeased() {
+        int s = st();
+        return s == RELEASING || s == RELEASING_SHUT || s == RECLAIMED;
+    }
+
+    /** The connection is closed and the units freed: CLOSED (a RECLAIMED entry stays RECLAIMED). */
+    void toClosed() {
+        assert lock.isHeldByCurrentThread();
+        int s = st();
+        if (s == RECLAIMED) {
+            return;
+        }
+        fromEither(CLOSED, s == DETACHED ? DETACHED : RELEASING, RELEASING_SHUT);
     }
 
     /** The route this connection serves. */
     public R route() {
-        return segment.route;
+        return route;
     }
 
     /** The pooled connection. */
@@ -134,6 +346,6 @@ public final class PoolEntry<R, C> {
 
     @Override
     public String toString() {
-        return "[id:" + id + "][route:" + segment.route + "][state:" + state + "]";
+        return "[id:" + id + "][route:" + route + "][state:" + state + "]";
     }
 }

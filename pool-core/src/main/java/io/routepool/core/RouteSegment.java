@@ -1,63 +1,62 @@
 package io.routepool.core;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One route's pool (HttpCore's {@code RouteSpecificPool}): its idle and leased entries and the
- * waiters that only a connection of this route can serve. Everything below is guarded by
- * {@link #lock}, which is never held across routes, never held during I/O or user callbacks
- * (except {@code state.equals}, see DESIGN.md). Two segment locks are held together only by a
- * lease's cross-route eviction, taken in {@link #order}. The pool's capacity lock may be taken while
- * holding it, never the other way round.
+ * One route's pool (HttpCore's {@code RouteSpecificPool}): its idle and leased entries, the waiters only a
+ * connection of this route can serve, and its counters. Everything but {@link #maxOverride} is guarded by
+ * {@link #lock}, and every method asserts it; the counters change only through the methods here.
+ *
+ * <p>The lock is never held during I/O or user callbacks (but {@code state.equals}, see {@link IdleIndex}).
+ * Two segment locks are held together only by a lease's cross-route eviction, lower {@link #order} first; the
+ * capacity queue's lock may be taken while holding one, never the other way round.
+ *
+ * <p>Invariants (under the lock):
+ * <ul>
+ *   <li>{@code allocated == idle + probing + leased + reserved + (entries DETACHED for closing)};</li>
+ *   <li>{@code allocated <= max} at every instant, except after the limit was lowered below the leased count;
+ *       and {@code idle > 0} implies {@code allocated <= max} (surplus idle entries are closed at once);</li>
+ *   <li>a route waiter is enqueued only while {@code idle == 0};</li>
+ *   <li>{@code idle > 0} implies {@link #inIdleSegments} (see {@link Segments#idleSegments()});</li>
+ *   <li>the segment leaves the pool's map only when {@link #isEmpty()}, and is then {@link #retired}.</li>
+ * </ul>
  */
 final class RouteSegment<R, C> {
 
-    final LockLightPool<R, C> pool;
     final R route;
+    /** The pool's segment map that made it (an identity token: which pool an entry came from). */
+    final Object owner;
     /** Lock order: when two segment locks are held (eviction for a lease), the lower order is taken first. */
     final long order;
     final ReentrantLock lock = new ReentrantLock();
+    final IdleIndex<R, C> idle = new IdleIndex<>(lock);
+    /** Leased and granted entries, in no particular order (for enumeration, reports and close). */
+    final IntrusiveList<PoolEntry<R, C>> leasedEntries = new IntrusiveList<>();
+    /** Waiters blocked on this route's limit. */
+    final WaiterQueue<R, C> waiters = new WaiterQueue<>(lock);
 
-    /** This route's own limit, or -1 for the pool default. Written under the pool's segment-map bin lock; read racily. */
+    /** This route's own limit, or -1 for the pool default. Written under the segment map's bin lock; read racily. */
     volatile int maxOverride;
 
-    // ---- guarded by lock ----
-
-    /** Idle entries, a LIFO list: head = most recently released, tail = least recently released. */
-    PoolEntry<R, C> idleHead;
-    PoolEntry<R, C> idleTail;
-    /** Leased entries, in no particular order (for enumeration and close). */
-    PoolEntry<R, C> leasedHead;
-
-    /** Idle entries handed to leases (claimed or granted), including those then found unusable; read by getCounters. */
-    long reused;
-
-    int idle;      // == length of the idle list
-    /** Idle entries taken out of the list for maintenance's probe (DETACHED, in allocated); counted as available. */
-    int probing;
-    int leased;    // leased entries + creations in flight for a lessee
-    int reserved;  // route units held by this route's waiters in the pool's capacity queue
-    /**
-     * Route units in use: idle + leased + reserved + entries detached for closing.
-     * Invariant: allocated <= max() at every instant, except after a limit was lowered below the
-     * leased count; and idle > 0 implies allocated <= max() (surplus idle entries are closed).
-     */
-    int allocated;
-
-    /** Waiters blocked on this route's limit, FIFO (head = oldest). */
-    LeaseAttempt<R, C> waitHead;
-    LeaseAttempt<R, C> waitTail;
-    int routeWaiters;
-    /** This route's waiters in the pool's capacity queue (for stats). */
-    int capacityWaiters;
-
+    /** Leased entries + creations in flight for a lessee + entries unlinked for closing by their lessee. */
+    private int leased;
+    /** Idle entries taken out for maintenance's probe; counted as available. */
+    private int probing;
+    /** Route units held by this route's waiters in the pool's capacity queue. */
+    private int reserved;
+    /** Of those, the waiters already linked in the capacity queue (stats count them as pending). */
+    private int capacityWaiters;
+    /** Route units in use (see the invariants). */
+    private int allocated;
+    /** Idle entries handed to leases (claimed or granted), including those then found unusable. */
+    private long reused;
     /** Removed from the pool's map; a thread that finds it retired looks the route up again. */
-    boolean retired;
+    private boolean retired;
+    /** In the pool's list of segments that may have idle entries. */
+    boolean inIdleSegments;
 
-    RouteSegment(LockLightPool<R, C> pool, R route, int maxOverride, long order) {
-        this.pool = pool;
+    RouteSegment(Object owner, R route, int maxOverride, long order) {
+        this.owner = owner;
         this.route = route;
         this.order = order;
         this.maxOverride = maxOverride;
@@ -68,298 +67,235 @@ final class RouteSegment<R, C> {
         return own >= 0 ? own : defaultMax;
     }
 
-    /**
-     * HttpCore's {@code getFree(state)}: the most recently released idle entry whose state equals
-     * {@code state}, else the most recently released one with a null state. Moves it to leased.
-     */
-    PoolEntry<R, C> claimIdle(Object state, Thread borrower, boolean async, long now, Throwable site) {
-        PoolEntry<R, C> e = idleHead;
-        if (e == null) {
-            return null;
-        }
-        if (state != null) {
-            for (; e != null; e = e.next) {
-                if (state.equals(e.state())) {
-                    return moveIdleToLeased(e, borrower, async, now, site);
-                }
-            }
-            e = idleHead;
-        }
-        for (; e != null; e = e.next) {
-            if (e.state() == null) {
-                return moveIdleToLeased(e, borrower, async, now, site);
-            }
-        }
-        return null;
+    private boolean held() {
+        return lock.isHeldByCurrentThread();
     }
 
-    private PoolEntry<R, C> moveIdleToLeased(PoolEntry<R, C> e, Thread borrower, boolean async, long now, Throwable site) {
-        unlinkIdle(e);
-        linkLeased(e);
-        stamp(e, borrower, async, now, site);
-        leased++;
-        reused++;
-        return e;
+    // ---------------------------------------------------------------- reads (under the lock)
+
+    int leased() {
+        assert held();
+        return leased;
     }
 
-    /** Records who holds the entry's new lease, and since when. */
-    static void stamp(PoolEntry<?, ?> e, Thread borrower, boolean async, long now, Throwable site) {
-        e.borrower = borrower;
-        e.asyncLease = async;
-        e.leasedAt = now;
-        e.firstSeenLeased = LockLightPool.UNSET;
-        e.leaseSite = site;
-        e.leakReported = false;
+    int allocated() {
+        assert held();
+        return allocated;
     }
 
-    /**
-     * How many entries {@code thread} holds here, if it holds every lease of the route (no other
-     * thread's lease, grant or creation in flight, and no async lease, whose completion runs elsewhere),
-     * else -1.
-     */
-    int heldOnlyBy(Thread thread) {
-        int mine = 0;
-        for (PoolEntry<R, C> e = leasedHead; e != null; e = e.next) {
-            if (e.placement != PoolEntry.LEASED || e.borrower != thread || e.asyncLease) {
-                return -1;
-            }
-            mine++;
-        }
-        return mine == leased ? mine : -1;
+    int idleCount() {
+        assert held();
+        return idle.size();
     }
 
-    /** Up to {@code max} distinct (by identity) states of idle entries, most recently released first. */
-    Object[] idleStates(int max) {
-        Object[] out = new Object[max];
-        int n = 0;
-        for (PoolEntry<R, C> e = idleHead; e != null && n < max; e = e.next) {
-            Object st = e.state();
-            boolean seen = false;
-            for (int i = 0; i < n; i++) {
-                seen |= out[i] == st;
-            }
-            if (!seen) {
-                out[n++] = st;
-            }
-        }
-        return java.util.Arrays.copyOf(out, n);
+    /** This route's waiters linked in the capacity queue. */
+    int capacityWaiters() {
+        assert held();
+        return capacityWaiters;
     }
 
-    /** How many idle entries a lease for {@code state} cannot use (they carry another state). */
-    int idleUnusableBy(Object state) {
-        int n = 0;
-        for (PoolEntry<R, C> e = idleHead; e != null; e = e.next) {
-            if (!LockLightPool.canUse(state, e.state())) {
-                n++;
-            }
-        }
-        return n;
+    /** Racy hint for scans that lock only segments that look relevant; exact under the lock. */
+    int leasedHint() {
+        return leased;
     }
 
-    /** The route's leases, oldest first. */
-    List<LeaseInfo<R>> leaseSnapshot(long now) {
-        List<LeaseInfo<R>> out = new ArrayList<>();
-        for (PoolEntry<R, C> e = leasedHead; e != null; e = e.next) {
-            if (e.placement == PoolEntry.LEASED) {
-                out.add(info(e, now));
-            }
-        }
-        out.sort((a, b) -> Long.compare(b.ageNanos(), a.ageNanos()));
-        return out;
+    long reused() {
+        assert held();
+        return reused;
     }
 
-    /** The oldest lease of the route, or null. */
-    LeaseInfo<R> oldestLease(long now) {
-        PoolEntry<R, C> oldest = null;
-        for (PoolEntry<R, C> e = leasedHead; e != null; e = e.next) {
-            if (e.placement == PoolEntry.LEASED && (oldest == null || e.leasedAt < oldest.leasedAt)) {
-                oldest = e;
-            }
-        }
-        return oldest == null ? null : info(oldest, now);
-    }
-
-    LeaseInfo<R> info(PoolEntry<R, C> e, long now) {
-        Thread t = e.borrower;
-        String name = t == null ? "?" : t.getName();
-        long id = t == null ? -1 : t.getId();
-        Thread.State st = t == null ? null : t.getState();
-        return new LeaseInfo<>(route, e.id(), e.state(), name, id, st, Math.max(0, now - e.leasedAt), e.leaseSite,
-                e.asyncLease);
-    }
-
-    /** Pushes a released entry on the idle list (most recent). */
-    void pushIdle(PoolEntry<R, C> e) {
-        e.placement = PoolEntry.IDLE;
-        e.prev = null;
-        e.next = idleHead;
-        if (idleHead != null) {
-            idleHead.prev = e;
-        } else {
-            idleTail = e;
-        }
-        idleHead = e;
-        idle++;
-    }
-
-    /** Puts back an entry that was detached from the tail (it stays the least recently released). */
-    void appendIdle(PoolEntry<R, C> e) {
-        e.placement = PoolEntry.IDLE;
-        e.next = null;
-        e.prev = idleTail;
-        if (idleTail != null) {
-            idleTail.next = e;
-        } else {
-            idleHead = e;
-        }
-        idleTail = e;
-        idle++;
-    }
-
-    /**
-     * Puts back an idle entry that was taken out for a check, at its place by release time, so that
-     * LIFO reuse and least-recently-released eviction see it where it was.
-     */
-    void insertIdleByUpdated(PoolEntry<R, C> e) {
-        PoolEntry<R, C> after = idleTail;
-        while (after != null && after.updated < e.updated) {
-            after = after.prev;
-        }
-        if (after == null) {
-            pushIdle(e);
-            return;
-        }
-        e.placement = PoolEntry.IDLE;
-        e.prev = after;
-        e.next = after.next;
-        if (after.next != null) {
-            after.next.prev = e;
-        } else {
-            idleTail = e;
-        }
-        after.next = e;
-        idle++;
-    }
-
-    void unlinkIdle(PoolEntry<R, C> e) {
-        if (e.prev != null) {
-            e.prev.next = e.next;
-        } else {
-            idleHead = e.next;
-        }
-        if (e.next != null) {
-            e.next.prev = e.prev;
-        } else {
-            idleTail = e.prev;
-        }
-        e.prev = null;
-        e.next = null;
-        idle--;
-    }
-
-    /** Detaches the least recently released idle entry (it stays in {@code allocated} until closed). */
-    PoolEntry<R, C> detachIdleTail() {
-        PoolEntry<R, C> e = idleTail;
-        if (e != null) {
-            unlinkIdle(e);
-            e.placement = PoolEntry.DETACHED;
-        }
-        return e;
-    }
-
-    void linkLeased(PoolEntry<R, C> e) {
-        e.placement = PoolEntry.LEASED;
-        e.prev = null;
-        e.next = leasedHead;
-        if (leasedHead != null) {
-            leasedHead.prev = e;
-        }
-        leasedHead = e;
-    }
-
-    void unlinkLeased(PoolEntry<R, C> e) {
-        if (e.prev != null) {
-            e.prev.next = e.next;
-        } else {
-            leasedHead = e.next;
-        }
-        if (e.next != null) {
-            e.next.prev = e.prev;
-        }
-        e.prev = null;
-        e.next = null;
-    }
-
-    // ---- route waiters (guarded by lock) ----
-
-    void enqueueWaiter(LeaseAttempt<R, C> w) {
-        w.queued = true;
-        w.qprev = waitTail;
-        w.qnext = null;
-        if (waitTail != null) {
-            waitTail.qnext = w;
-        } else {
-            waitHead = w;
-        }
-        waitTail = w;
-        routeWaiters++;
-    }
-
-    void removeWaiter(LeaseAttempt<R, C> w) {
-        if (!w.queued) {
-            return;
-        }
-        if (w.qprev != null) {
-            w.qprev.qnext = w.qnext;
-        } else {
-            waitHead = w.qnext;
-        }
-        if (w.qnext != null) {
-            w.qnext.qprev = w.qprev;
-        } else {
-            waitTail = w.qprev;
-        }
-        w.qprev = null;
-        w.qnext = null;
-        w.queued = false;
-        routeWaiters--;
-    }
-
-    /** The oldest waiter still waiting whose requested state can use an entry of {@code entryState}, or null. */
-    LeaseAttempt<R, C> oldestWaiterFor(Object entryState) {
-        for (LeaseAttempt<R, C> w = waitHead; w != null; w = w.qnext) {
-            if (w.isWaiting() && LockLightPool.canUse(w.state, entryState)) {
-                return w;
-            }
-        }
-        return null;
-    }
-
-    /** The oldest waiter still waiting, or null. */
-    LeaseAttempt<R, C> oldestWaiter() {
-        for (LeaseAttempt<R, C> w = waitHead; w != null; w = w.qnext) {
-            if (w.isWaiting()) {
-                return w;
-            }
-        }
-        return null;
-    }
-
-    List<LeaseAttempt<R, C>> drainWaiters() {
-        List<LeaseAttempt<R, C>> all = new ArrayList<>(routeWaiters);
-        while (waitHead != null) {
-            LeaseAttempt<R, C> w = waitHead;
-            removeWaiter(w);
-            all.add(w);
-        }
-        return all;
-    }
-
-    PoolStats stats(int defaultMax) {
-        return new PoolStats(leased, routeWaiters + capacityWaiters, idle + probing, max(defaultMax));
+    boolean isRetired() {
+        assert held();
+        return retired;
     }
 
     boolean isEmpty() {
-        return allocated == 0 && routeWaiters == 0 && capacityWaiters == 0;
+        assert held();
+        return allocated == 0 && waiters.size() == 0 && capacityWaiters == 0;
+    }
+
+    PoolStats stats(int defaultMax) {
+        assert held();
+        return new PoolStats(leased, waiters.size() + capacityWaiters, idle.size() + probing, max(defaultMax));
+    }
+
+    // ---------------------------------------------------------------- transitions of entries and units
+
+    /** A lease claims the most recently released usable idle entry (see {@link IdleIndex#claim}), or null. */
+    PoolEntry<R, C> claimIdle(Object state) {
+        assert held();
+        PoolEntry<R, C> e = idle.claim(state);
+        if (e != null) {
+            e.claim();
+            leasedEntries.addFirst(e);
+            leased++;
+            reused++;
+        }
+        return e;
+    }
+
+    /** A lease takes a route unit to create a connection (the pool unit was taken with it). */
+    void takeUnitForCreate() {
+        assert held() && !retired;
+        allocated++;
+        leased++;
+    }
+
+    /** The units of an evicted victim pass to a lease of this route: its route unit if it was ours, else a new one. */
+    void takeOverVictim(boolean victimOfThisRoute) {
+        assert held();
+        if (!victimOfThisRoute) {
+            allocated++;
+        }
+        leased++;
+    }
+
+    /** A freed unit becomes a route waiter's permit to create. */
+    void unitToPermit() {
+        assert held();
+        leased++;
+    }
+
+    /** A new connection for a lessee whose unit is already counted. */
+    void linkCreated(PoolEntry<R, C> e) {
+        assert held();
+        leasedEntries.addFirst(e);
+    }
+
+    /** A detached victim is reused by the lease that evicted it. */
+    void reuseDetached(PoolEntry<R, C> e) {
+        assert held();
+        e.reuseDetached();
+        leasedEntries.addFirst(e);
+        leased++;
+        reused++;
+    }
+
+    /** An entry is handed to a waiter; {@code countedLeased}: its unit is already in leased. */
+    void grantEntry(PoolEntry<R, C> e, boolean countedLeased) {
+        assert held();
+        if (!leasedEntries.contains(e)) {
+            leasedEntries.addFirst(e);
+        }
+        e.toGranted();
+        reused++;
+        if (!countedLeased) {
+            leased++;
+        }
+    }
+
+    /** A leased or granted entry leaves the leased list to be closed (still counted in leased until freed). */
+    void unlinkForClosing(PoolEntry<R, C> e) {
+        assert held();
+        leasedEntries.remove(e);
+        e.toReleasing();
+    }
+
+    /** A leased or granted entry becomes a permit's victim: its units pass to the waiter (leased stays). */
+    void detachAsVictim(PoolEntry<R, C> e) {
+        assert held();
+        leasedEntries.remove(e);
+        e.detach();
+    }
+
+    /** An entry goes idle; {@code keepPosition}: filed by its release time instead of as the newest. */
+    void toIdle(PoolEntry<R, C> e, boolean countedLeased, boolean keepPosition) {
+        assert held();
+        if (countedLeased) {
+            leasedEntries.remove(e);
+            leased--;
+        }
+        e.toIdle();
+        if (keepPosition) {
+            idle.insertByReleaseTime(e);
+        } else {
+            idle.push(e);
+        }
+    }
+
+    /** Detaches the least recently released idle entry (it stays in allocated until closed), or returns null. */
+    PoolEntry<R, C> detachOldestIdle() {
+        assert held();
+        PoolEntry<R, C> e = idle.removeOldest();
+        if (e != null) {
+            e.detach();
+        }
+        return e;
+    }
+
+    /** Detaches a given idle entry (a sweep's or maintenance's choice). */
+    void detachIdle(PoolEntry<R, C> e) {
+        assert held();
+        idle.remove(e);
+        e.detach();
+    }
+
+    /** An idle entry is taken out for a probe; it still counts as available. */
+    void startProbe(PoolEntry<R, C> e) {
+        assert held();
+        idle.remove(e);
+        e.startProbe();
+        probing++;
+    }
+
+    /** The probe is over: the entry is DETACHED, to be placed again or closed. */
+    void endProbe(PoolEntry<R, C> e) {
+        assert held();
+        probing--;
+        e.detach();
+    }
+
+    /** Maintenance takes an abandoned lease back (closed outside the lock, then freed as leased). */
+    void reclaim(PoolEntry<R, C> e) {
+        assert held();
+        leasedEntries.remove(e);
+        e.reclaim();
+    }
+
+    /** Gives back the count that held a unit; the caller then passes the unit on or frees it. */
+    void uncount(RouteUnit from) {
+        assert held();
+        if (from == RouteUnit.LEASED) {
+            leased--;
+        } else if (from == RouteUnit.RESERVED) {
+            reserved--;
+            capacityWaiters--;
+        }
+    }
+
+    /** The closed entry's unit: uncounted from where it was; the entry is now CLOSED (or stays RECLAIMED). */
+    void uncountClosed(PoolEntry<R, C> e) {
+        assert held();
+        uncount(e.countedLeased() ? RouteUnit.LEASED : RouteUnit.DETACHED);
+        e.toClosed();
+    }
+
+    /** A route unit leaves the route. */
+    void freeRouteUnit() {
+        assert held() && allocated > 0;
+        allocated--;
+    }
+
+    /** A lease about to wait on maxTotal reserves a route unit; it is linked in the capacity queue next. */
+    void reserveForCapacityWait() {
+        assert held();
+        allocated++;
+        reserved++;
+        capacityWaiters++;
+    }
+
+    /** A capacity waiter's reserved route unit becomes its lease's. */
+    void reservedToLeased() {
+        assert held();
+        reserved--;
+        capacityWaiters--;
+        leased++;
+    }
+
+    /** Removed from the pool's map; returns its reused count for the pool's total. */
+    long retire() {
+        assert held() && isEmpty();
+        retired = true;
+        return reused;
     }
 }

@@ -2,7 +2,6 @@ package io.routepool.core;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** Small text helpers of the reports: none may throw, whatever the user's objects do. */
@@ -24,15 +23,6 @@ final class Texts {
         StringWriter w = new StringWriter();
         t.printStackTrace(new PrintWriter(w));
         return w.toString();
-    }
-
-    /** One indented line per lease. */
-    static <R> String describeLeases(List<LeaseInfo<R>> leases) {
-        StringBuilder b = new StringBuilder();
-        for (LeaseInfo<R> l : leases) {
-            b.append("\n    ").append(l);
-        }
-        return b.toString();
     }
 
     /** "0.4 s", "12.3 s", "742 s": tenths below a minute. No Formatter: it must not load locale data inside a lease. */

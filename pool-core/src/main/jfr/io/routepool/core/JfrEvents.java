@@ -9,17 +9,14 @@ import jdk.jfr.StackTrace;
 import jdk.jfr.Timespan;
 
 /**
- * routepool's JDK Flight Recorder events. The only class that links {@code jdk.jfr}: the pool reaches it
- * only when {@link #AVAILABLE} (a runtime without the module never loads it), and every method returns at
- * once unless a recording has the event enabled, so the events cost nothing when no recording runs. All
- * calls are on slow paths (create, close, waiting, maintenance), never on a lease served from the idle list.
+ * routepool's JDK Flight Recorder events: the only class that links {@code jdk.jfr}, loaded by
+ * {@link FlightRecorder#load()} only where the runtime has it (Java 8u262+, 11+). Compiled on its own, to
+ * Java 8 bytecode against the building JDK's {@code jdk.jfr} (the Java 8 API signature of {@code --release 8}
+ * has no {@code jdk.jfr}); it uses only what JFR offered from its first open release.
  */
-final class JfrEvents {
+final class JfrEvents extends FlightRecorder {
 
-    /** Whether the runtime has the {@code jdk.jfr} module. */
-    static final boolean AVAILABLE = ModuleLayer.boot().findModule("jdk.jfr").isPresent();
-
-    private JfrEvents() {
+    JfrEvents() {
     }
 
     @Name("io.routepool.LeaseWaited")
@@ -78,7 +75,8 @@ final class JfrEvents {
     }
 
     /** Begins a LeaseWaited event if a recording wants it; returns it (as Object, so callers do not link jdk.jfr) or null. */
-    static Object beginWait() {
+    @Override
+    Object beginWait() {
         LeaseWaited e = new LeaseWaited();
         if (!e.isEnabled()) {
             return null;
@@ -87,42 +85,46 @@ final class JfrEvents {
         return e;
     }
 
-    static void endWait(Object event, Object route, boolean granted) {
+    @Override
+    void endWait(Object event, Object route, boolean granted) {
         LeaseWaited e = (LeaseWaited) event;
         e.end();
         if (e.shouldCommit()) {
-            e.route = Diagnostics.safeString(route);
+            e.route = Texts.safeString(route);
             e.granted = granted;
             e.commit();
         }
     }
 
-    static void created(Object route, long id) {
+    @Override
+    void created(Object route, long id) {
         ConnectionCreated e = new ConnectionCreated();
         if (e.shouldCommit()) {
-            e.route = Diagnostics.safeString(route);
+            e.route = Texts.safeString(route);
             e.connectionId = id;
             e.commit();
         }
     }
 
-    static void closed(Object route, long id) {
+    @Override
+    void closed(Object route, long id) {
         ConnectionClosed e = new ConnectionClosed();
         if (e.shouldCommit()) {
-            e.route = Diagnostics.safeString(route);
+            e.route = Texts.safeString(route);
             e.connectionId = id;
             e.commit();
         }
     }
 
-    static void leak(LeaseInfo<?> lease) {
+    @Override
+    void leak(LeaseInfo<?> lease) {
         LeakSuspected e = new LeakSuspected();
         if (e.shouldCommit()) {
-            e.route = Diagnostics.safeString(lease.route());
+            e.route = Texts.safeString(lease.route());
             e.connectionId = lease.connectionId();
             e.holder = lease.holder();
             e.age = lease.ageNanos();
-            e.leaseSite = lease.leaseSite() == null ? null : Diagnostics.stackText(lease.leaseSite());
+            e.leaseSite = lease.leaseSite() == null ? null : Texts.stackText(lease.leaseSite());
             e.commit();
         }
     }

@@ -1,0 +1,96 @@
+package io.routepool.core;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * What a lease does outside every lock with the entry or the units it obtained: check a reused entry, create
+ * a connection on units it holds (first closing the victim whose units it took over), close what it detached.
+ * Any failure gives the units back through {@link HandOff}, so no capacity is lost.
+ */
+final class Connections<R, C> {
+
+    private final PoolState pool;
+    private final Clocks clocks;
+    private final UserCode<R, C> calls;
+    private final HandOff<R, C> handOff;
+    private final Diagnostics<R> diagnostics;
+    private final long timeToLiveNanos;
+
+    Connections(PoolState pool, Clocks clocks, UserCode<R, C> calls, HandOff<R, C> handOff, Diagnostics<R> diagnostics,
+            long timeToLiveNanos) {
+        this.pool = pool;
+        this.clocks = clocks;
+        this.calls = calls;
+        this.handOff = handOff;
+        this.diagnostics = diagnostics;
+        this.timeToLiveNanos = timeToLiveNanos;
+    }
+
+    /** The time a check of {@code e} needs, or {@link Clocks#UNSET} when it needs none (no expiry, no validation). */
+    long checkTime(PoolEntry<R, C> e) {
+        return e.expiry != PoolEntry.NEVER || pool.validateAfterInactivityNanos > 0 ? clocks.now() : Clocks.UNSET;
+    }
+
+    /** Checks a claimed or granted entry at {@code now}; an unusable one is discarded (units freed) and null returned. */
+    PoolEntry<R, C> checkOut(PoolEntry<R, C> e, long now) {
+        if (calls.usable(e, now, pool.validateAfterInactivityNanos)) {
+            return e;
+        }
+        handOff.discardLeased(e);
+        return null;
+    }
+
+    /**
+     * Creates a connection on a route and pool unit the lessee holds (counted in leased), first closing
+     * {@code victim} whose units it took over. {@code id} 0: draw a number now.
+     */
+    PoolEntry<R, C> create(RouteSegment<R, C> seg, PoolEntry<R, C> victim, boolean victimOwnsRouteUnit, long id,
+            Waiter<R, C> lessee) throws IOException {
+        if (victim != null) {
+            closeVictim(victim, victimOwnsRouteUnit);
+        }
+        C conn;
+        try {
+            conn = calls.create(seg.route);
+        } catch (IOException | RuntimeException | Error ex) {
+            handOff.freeUnit(seg, RouteUnit.LEASED);
+            throw ex;
+        }
+        long now = clocks.now();
+        PoolEntry<R, C> e = new PoolEntry<>(seg, id != 0 ? id : pool.nextId(), conn, now,
+                timeToLiveNanos > 0 ? Arithmetic.saturatedAdd(now, timeToLiveNanos) : PoolEntry.NEVER);
+        boolean open;
+        seg.lock.lock();
+        try {
+            open = !pool.closed;
+            if (open) {
+                seg.linkCreated(e);
+                LeaseLedger.lease(e, lessee.requester, lessee.isAsync(), now, lessee.leaseSite);
+            }
+        } finally {
+            seg.lock.unlock();
+        }
+        diagnostics.connectionCreated(seg.route, e.id());
+        if (!open) {
+            calls.close(e, CloseMode.GRACEFUL);
+            handOff.freeUnit(seg, RouteUnit.LEASED);
+            throw pool.closedException();
+        }
+        return e;
+    }
+
+    /** Closes a victim whose units a lease took over (its route unit is freed if it kept one). */
+    void closeVictim(PoolEntry<R, C> victim, boolean victimOwnsRouteUnit) {
+        calls.close(victim, CloseMode.GRACEFUL);
+        handOff.closedVictim(victim, victimOwnsRouteUnit);
+    }
+
+    /** Closes detached idle entries (surplus, expired, swept) and frees their units. */
+    void closeDetached(RouteSegment<R, C> seg, List<PoolEntry<R, C>> detached) {
+        for (PoolEntry<R, C> e : detached) {
+            calls.close(e, CloseMode.GRACEFUL);
+            handOff.freeEntry(seg, e);
+        }
+    }
+}

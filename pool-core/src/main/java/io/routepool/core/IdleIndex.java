@@ -1,0 +1,119 @@
+package io.routepool.core;
+
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A route's idle entries, most recently released first (HttpCore's {@code available} list): LIFO reuse from
+ * the head, least-recently-released eviction from the tail. Guarded by the route segment's lock. Where a
+ * per-state index will live: {@link #claim} is the one lookup by state.
+ */
+final class IdleIndex<R, C> {
+
+    private final ReentrantLock lock;
+    private final IntrusiveList<PoolEntry<R, C>> entries = new IntrusiveList<>();
+
+    IdleIndex(ReentrantLock lock) {
+        this.lock = lock;
+    }
+
+    int size() {
+        return entries.size();
+    }
+
+    /** Most recently released first; iterate with {@code e.next}. */
+    PoolEntry<R, C> newest() {
+        return entries.head();
+    }
+
+    /** The least recently released idle entry (the eviction candidate), or null. */
+    PoolEntry<R, C> oldest() {
+        return entries.tail();
+    }
+
+    /**
+     * HttpCore's {@code getFree(state)}: the most recently released idle entry whose state equals
+     * {@code state}, else the most recently released one with a null state; taken out of the index (the
+     * caller moves it to LEASED). {@code state.equals} is the one user call made under a lock, as in HttpCore.
+     */
+    PoolEntry<R, C> claim(Object state) {
+        assert lock.isHeldByCurrentThread();
+        PoolEntry<R, C> e = entries.head();
+        if (e == null) {
+            return null;
+        }
+        if (state != null) {
+            for (; e != null; e = e.next) {
+                if (state.equals(e.state())) {
+                    entries.remove(e);
+                    return e;
+                }
+            }
+            e = entries.head();
+        }
+        for (; e != null; e = e.next) {
+            if (e.state() == null) {
+                entries.remove(e);
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** A released entry becomes the most recently released. */
+    void push(PoolEntry<R, C> e) {
+        assert lock.isHeldByCurrentThread();
+        entries.addFirst(e);
+    }
+
+    /**
+     * Puts back an entry taken out for a check or an eviction that was not needed, at its place by release
+     * time, so that LIFO reuse and least-recently-released eviction see it where it was.
+     */
+    void insertByReleaseTime(PoolEntry<R, C> e) {
+        assert lock.isHeldByCurrentThread();
+        PoolEntry<R, C> after = entries.tail();
+        while (after != null && after.updated < e.updated) {
+            after = after.prev;
+        }
+        entries.insertAfter(after, e);
+    }
+
+    void remove(PoolEntry<R, C> e) {
+        assert lock.isHeldByCurrentThread();
+        entries.remove(e);
+    }
+
+    /** Takes out the least recently released entry, or returns null. */
+    PoolEntry<R, C> removeOldest() {
+        assert lock.isHeldByCurrentThread();
+        return entries.removeLast();
+    }
+
+    /** Up to {@code max} distinct (by identity) states of idle entries, most recently released first. */
+    Object[] states(int max) {
+        Object[] out = new Object[max];
+        int n = 0;
+        for (PoolEntry<R, C> e = entries.head(); e != null && n < max; e = e.next) {
+            Object st = e.state();
+            boolean seen = false;
+            for (int i = 0; i < n; i++) {
+                seen |= out[i] == st;
+            }
+            if (!seen) {
+                out[n++] = st;
+            }
+        }
+        return java.util.Arrays.copyOf(out, n);
+    }
+
+    /** How many idle entries a lease for {@code state} cannot use (they carry another state). */
+    int unusableBy(Object state) {
+        int n = 0;
+        for (PoolEntry<R, C> e = entries.head(); e != null; e = e.next) {
+            if (!Waiter.canUse(state, e.state())) {
+                n++;
+            }
+        }
+        return n;
+    }
+}

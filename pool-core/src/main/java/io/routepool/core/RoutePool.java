@@ -1,0 +1,334 @@
+package io.routepool.core;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The {@link KeyedPool} implementation, and where to start reading: the lease and release fast paths are here;
+ * everything else is delegated to the parts (see {@code package-info.java} for the map and the invariants).
+ *
+ * <p>Fast lease: under the route's lock, claim the most recently released idle entry of matching state
+ * (the linearization point of a reusing lease), then check it outside the lock; no allocation, no lock but the
+ * route's. Anything else (create, evict, wait) is a {@link LeaseAttempt}. Fast release: under the route's lock,
+ * a LEASED entry is stamped and placed ({@link HandOff#placeLocked}: a waiter first, else the idle index, the
+ * linearization point of a release); nothing pool-wide is written.
+ */
+final class RoutePool<R, C> implements KeyedPool<R, C> {
+
+    private final PoolParts<R, C> p;
+    private final LimitChanges<R, C> limits;
+    private final Sweeper<R, C> sweeper;
+    private final MaintenancePass<R, C> maintenance;
+    private final Closer<R, C> closer;
+    /** The background maintenance task, or null; cancelled by close. */
+    private volatile Maintenance.Task maintenanceTask;
+
+    RoutePool(PoolBuilder<R, C> b) {
+        this.p = new PoolParts<>(b);
+        this.limits = new LimitChanges<>(p);
+        this.sweeper = new Sweeper<>(p);
+        this.maintenance = new MaintenancePass<>(p);
+        this.closer = new Closer<>(p);
+    }
+
+    /** Starts background maintenance, if configured; called once by the builder after construction. */
+    RoutePool<R, C> startMaintenance() {
+        long interval = p.settings.maintenanceIntervalNanos;
+        if (interval > 0) {
+            maintenanceTask = Maintenance.schedule(maintenance, p.settings.maintenanceExecutor, interval, p.diagnostics.log);
+        }
+        return this;
+    }
+
+    // ================================================================== lease
+
+    @Override
+    public PoolEntry<R, C> lease(R route, Object state, long timeout, TimeUnit unit)
+            throws InterruptedException, TimeoutException, IOException {
+        long timeoutNanos = Arithmetic.timeoutNanos(timeout, unit);
+        Arithmetic.requireRoute(route);
+        Thread me = Thread.currentThread();
+        Throwable site = p.ledger.site(me);
+        long start = Clocks.UNSET;
+        RouteSegment<R, C> seg = p.segments.get(route);
+        if (seg != null) {
+            PoolEntry<R, C> e;
+            while ((e = claimIdle(seg, state, me, site)) != null) {
+                long now = p.connections.checkTime(e);
+                if (start == Clocks.UNSET) {
+                    start = now;
+                }
+                if (p.connections.checkOut(e, now) != null) {
+                    return e;
+                }
+            }
+        }
+        return new BlockingLease<>(p, route, state).run(me, site, timeoutNanos, start);
+    }
+
+    private PoolEntry<R, C> claimIdle(RouteSegment<R, C> seg, Object state, Thread me, Throwable site) {
+        long now = p.clocks.leaseTime();
+        seg.lock.lock();
+        try {
+            if (seg.isRetired() || p.pool.closed) {
+                return null;
+            }
+            PoolEntry<R, C> e = seg.claimIdle(state);
+            if (e != null) {
+                LeaseLedger.lease(e, me, false, now, site);
+            }
+            return e;
+        } finally {
+            seg.lock.unlock();
+        }
+    }
+
+    @Override
+    public LeaseRequest<R, C> newRequest(R route, Object state) {
+        Arithmetic.requireRoute(route);
+        p.pool.ensureOpen();
+        return new BlockingLease<>(p, route, state);
+    }
+
+    /** Bad arguments, like every other failure, complete the future exceptionally (as {@link #lease} would throw). */
+    @Override
+    public CompletableFuture<PoolEntry<R, C>> leaseAsync(R route, Object state, long timeout, TimeUnit unit) {
+        long timeoutNanos;
+        try {
+            timeoutNanos = Arithmetic.timeoutNanos(timeout, unit);
+            Arithmetic.requireRoute(route);
+            p.pool.ensureOpen();
+        } catch (IllegalArgumentException | PoolClosedException refused) {
+            CompletableFuture<PoolEntry<R, C>> failed = new CompletableFuture<>();
+            failed.completeExceptionally(refused);
+            return failed;
+        }
+        AsyncLease<R, C> lease = new AsyncLease<>(p, route, state, timeoutNanos);
+        lease.start();
+        return lease.future;
+    }
+
+    // ================================================================== release
+
+    @Override
+    public void release(PoolEntry<R, C> entry, boolean reusable) {
+        release(entry, reusable, 0);
+    }
+
+    @Override
+    public void release(PoolEntry<R, C> entry, boolean reusable, long keepAlive, TimeUnit unit) {
+        release(entry, reusable, Arithmetic.nonNegativeNanos(keepAlive, unit));
+    }
+
+    private void release(PoolEntry<R, C> entry, boolean reusable, long keepAliveNanos) {
+        if (entry == null) {
+            throw new IllegalArgumentException("entry must not be null");
+        }
+        RouteSegment<R, C> seg = entry.segment;
+        if (seg.owner != p.segments) {
+            throw new IllegalStateException("Entry " + entry + " was not leased from this pool");
+        }
+        long now = p.clocks.now();
+        p.clocks.released(now);
+        Waiter<R, C> w = null;
+        HandOff.Disposal d;
+        seg.lock.lock();
+        try {
+            if (entry.is(PoolEntry.RECLAIMED)) {
+                d = null;
+            } else {
+                if (!entry.isHeld()) {
+                    throw new IllegalStateException("Entry " + entry + " is not leased: released twice?");
+                }
+                LeaseLedger.release(entry);
+                if (entry.isShut() || !reusable) {
+                    seg.unlinkForClosing(entry);
+                } else {
+                    entry.updated = now;
+                    long validity = entry.validityDeadlineNanos();
+                    entry.expiry = keepAliveNanos > 0 ? Math.min(Arithmetic.saturatedAdd(now, keepAliveNanos), validity) : validity;
+                    w = p.handOff.placeLocked(seg, entry, false);
+                }
+                d = HandOff.disposal(entry, w);
+            }
+        } finally {
+            seg.lock.unlock();
+        }
+        if (d == null) {
+            p.diagnosis.lateRelease(entry, now);
+            return;
+        }
+        p.handOff.finish(seg, entry, d, w, true);
+    }
+
+    // ================================================================== limits
+
+    @Override
+    public int getMaxTotal() {
+        return p.pool.maxTotal;
+    }
+
+    @Override
+    public void setMaxTotal(int max) {
+        limits.setMaxTotal(Arithmetic.positive(max, "maxTotal"));
+    }
+
+    @Override
+    public int getDefaultMaxPerRoute() {
+        return p.pool.defaultMaxPerRoute;
+    }
+
+    @Override
+    public void setDefaultMaxPerRoute(int max) {
+        limits.setDefaultMaxPerRoute(Arithmetic.positive(max, "defaultMaxPerRoute"));
+    }
+
+    @Override
+    public int getMaxPerRoute(R route) {
+        Arithmetic.requireRoute(route);
+        Integer own = p.segments.override(route);
+        return own != null ? own : p.pool.defaultMaxPerRoute;
+    }
+
+    @Override
+    public void setMaxPerRoute(R route, int max) {
+        Arithmetic.requireRoute(route);
+        if (max < 0) {
+            throw new IllegalArgumentException("maxPerRoute must be >= 0 (0 blocks the route), was " + max
+                    + "; use clearMaxPerRoute to go back to the default");
+        }
+        limits.setRouteOverride(route, max);
+    }
+
+    @Override
+    public void clearMaxPerRoute(R route) {
+        Arithmetic.requireRoute(route);
+        limits.setRouteOverride(route, -1);
+    }
+
+    @Override
+    public void setValidateAfterInactivity(long time, TimeUnit unit) {
+        p.pool.validateAfterInactivityNanos = Arithmetic.nonNegativeNanos(time, unit);
+    }
+
+    @Override
+    public long getValidateAfterInactivity(TimeUnit unit) {
+        return Arithmetic.requireUnit(unit).convert(p.pool.validateAfterInactivityNanos, TimeUnit.NANOSECONDS);
+    }
+
+    // ================================================================== stats, enumeration, diagnostics
+
+    @Override
+    public PoolStats getTotalStats() {
+        return p.diagnosis.totalStats();
+    }
+
+    @Override
+    public PoolStats getStats(R route) {
+        Arithmetic.requireRoute(route);
+        return p.diagnosis.routeStats(route);
+    }
+
+    @Override
+    public Set<R> getRoutes() {
+        return p.segments.routes();
+    }
+
+    @Override
+    public List<PoolEntry<R, C>> availableEntries() {
+        List<PoolEntry<R, C>> out = new ArrayList<>();
+        p.segments.forEachLocked(seg -> {
+            for (PoolEntry<R, C> e = seg.idle.newest(); e != null; e = e.next) {
+                out.add(e);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public List<PoolEntry<R, C>> leasedEntries() {
+        List<PoolEntry<R, C>> out = new ArrayList<>();
+        p.segments.forEachLocked(seg -> {
+            for (PoolEntry<R, C> e = seg.leasedEntries.head(); e != null; e = e.next) {
+                out.add(e);
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public List<LeaseInfo<R>> leases() {
+        return p.diagnosis.leases();
+    }
+
+    @Override
+    public PoolCounters getCounters() {
+        return p.diagnostics.counters(p.segments.reusedTotal());
+    }
+
+    @Override
+    public long getStateMismatches(R route) {
+        Arithmetic.requireRoute(route);
+        return p.diagnostics.stateMismatches(route);
+    }
+
+    // ================================================================== sweeps and maintenance
+
+    @Override
+    public void closeIdle(long idleTime, TimeUnit unit) {
+        long idleNanos = Arithmetic.nonNegativeNanos(idleTime, unit);
+        long now = p.clocks.now();
+        sweeper.sweep(e -> now - e.updated >= idleNanos);
+    }
+
+    @Override
+    public void closeExpired() {
+        long now = p.clocks.now();
+        sweeper.sweep(e -> now >= e.expiry);
+    }
+
+    @Override
+    public void maintain() {
+        maintenance.run();
+    }
+
+    // ================================================================== close
+
+    @Override
+    public void close() {
+        close(CloseMode.GRACEFUL);
+    }
+
+    @Override
+    public void close(CloseMode mode) {
+        if (mode == null) {
+            throw new IllegalArgumentException("mode must not be null");
+        }
+        if (!p.pool.closing.compareAndSet(false, true)) {
+            return;
+        }
+        p.pool.closed = true;
+        Maintenance.Task task = maintenanceTask;
+        if (task != null) {
+            task.cancel();
+        }
+        closer.close(mode);
+    }
+
+    @Override
+    public boolean isClosed() {
+        return p.pool.closed;
+    }
+
+    @Override
+    public String toString() {
+        PoolStats t = getTotalStats();
+        return "RoutePool[leased: " + t.leased() + "; pending: " + t.pending() + "; available: " + t.available()
+                + "; maxTotal: " + t.max() + "; connections: " + p.pool.units() + "; routes: " + p.segments.size() + "]";
+    }
+}

@@ -1,0 +1,92 @@
+package io.routepool.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A FIFO of waiter nodes, oldest first: a route's waiters (guarded by its segment's lock) and the pool's
+ * capacity waiters (guarded by the capacity queue's lock) are each one of these. Every method asserts the
+ * guarding lock. A node that stopped waiting (abandoned, or granted meanwhile) may still be linked until its
+ * owner withdraws it or a granter passes over it; both unlink at most once.
+ */
+final class WaiterQueue<R, C> {
+
+    private final ReentrantLock lock;
+    private final IntrusiveList<Waiter<R, C>> nodes = new IntrusiveList<>();
+
+    WaiterQueue(ReentrantLock lock) {
+        this.lock = lock;
+    }
+
+    /** Linked nodes, waiting or not (what stats count as pending until the owners withdraw). */
+    int size() {
+        return nodes.size();
+    }
+
+    /** Oldest first; iterate with {@code w.next}. Under the lock. */
+    Waiter<R, C> oldest() {
+        assert lock.isHeldByCurrentThread();
+        return nodes.head();
+    }
+
+    /** Links a node that its owner has just set WAITING. */
+    void enqueue(Waiter<R, C> w) {
+        assert lock.isHeldByCurrentThread();
+        nodes.addLast(w);
+    }
+
+    /** Unlinks {@code w} if it is still linked (its owner withdrawing it). */
+    void remove(Waiter<R, C> w) {
+        assert lock.isHeldByCurrentThread();
+        if (nodes.contains(w)) {
+            nodes.remove(w);
+        }
+    }
+
+    /**
+     * Grants the oldest waiting node that {@code matches} and unlinks it in the same critical section; nodes
+     * found not waiting on the way are unlinked (their owners' withdraw then finds them gone).
+     *
+     * @param onlySegment when not null, only a node waiting for that segment qualifies
+     * @param matchState  when true, only a node whose requested state can use {@code entryState} qualifies
+     * @return the granted node, to wake after the lock is released, or null
+     */
+    Waiter<R, C> grantOldest(Grant kind, PoolEntry<R, C> entry, PoolEntry<R, C> victim, boolean victimOwnsRouteUnit,
+            RouteSegment<R, C> onlySegment, boolean matchState, Object entryState) {
+        assert lock.isHeldByCurrentThread();
+        Waiter<R, C> w = nodes.head();
+        while (w != null) {
+            Waiter<R, C> next = w.next;
+            if (!w.isWaiting()) {
+                nodes.remove(w);
+            } else if ((onlySegment == null || w.segment == onlySegment) && (!matchState || Waiter.canUse(w.state, entryState))) {
+                nodes.remove(w);
+                if (w.grant(kind, entry, victim, victimOwnsRouteUnit)) {
+                    return w;
+                }
+            }
+            w = next;
+        }
+        return null;
+    }
+
+    /** Grants the oldest waiting node, whatever it waits for. */
+    Waiter<R, C> grantOldest(Grant kind, PoolEntry<R, C> victim) {
+        return grantOldest(kind, null, victim, false, null, false, null);
+    }
+
+    /** Unlinks every node and grants FAILED to those still waiting (the pool closed); returns those to wake. */
+    List<Waiter<R, C>> failAll() {
+        assert lock.isHeldByCurrentThread();
+        List<Waiter<R, C>> failed = new ArrayList<>();
+        Waiter<R, C> w;
+        while ((w = nodes.head()) != null) {
+            nodes.remove(w);
+            if (w.grant(Grant.FAILED, null, null, false)) {
+                failed.add(w);
+            }
+        }
+        return failed;
+    }
+}
