@@ -8,13 +8,16 @@
 #            lease+release 1 route ample at 1/2/4/16 threads (all 6 pools), 20 routes ample at 1/2,
 #            1 route scarce at 16 threads, scarce latency percentiles at 16 threads, -prof gc at 1 thread,
 #            cross-thread release, routes 1 vs 100 000, 0 vs 1000 idle connections of other states,
+#            a lease evicting another route's idle connection: fresh vs after 50 000 routes (and a
+#            purge), maintenance off/on,
 #            end to end through HttpClient at 1/8/32 threads on 1 route (5 s warm-up),
 #            anchors (clock read, lock, route lookup: what a lease + release is made of)
 #   smoke  every benchmark and every pool once, one 100 ms iteration, minimal parameters;
 #          fails on any benchmark error (what CI runs to keep the suite from rotting)   ~ 1-2 min
 #   full   the whole matrix, -f 3 -wi 5 -i 5 -w 1s -r 1s (figures worth quoting)  ~ 4 hours on 2 cores
 #          (every pool x routes 1/20/1000 x ample/scarce x no state/8 states x 1/2/4/8/16 threads,
-#          -prof gc at 1 thread, latency, cross-thread, scale, end to end 1/16 routes x 1/8/32 threads)
+#          -prof gc at 1 thread, latency, cross-thread, scale, eviction at scale,
+#          end to end 1/16 routes x 1/8/32 threads)
 #
 # Environment:
 #   SKIP_BUILD=1    reuse benchmarks/target/benchmarks.jar as it is
@@ -43,7 +46,7 @@ case "$MODE" in
   quick) OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 1s);  LATENCY_OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 2s); E2E_OPTS=(-f 1 -wi 5 -i 3 -w 1s -r 1s) ;;
   smoke) OPTS=(-f 1 -wi 0 -i 1 -r 100ms -foe true); LATENCY_OPTS=("${OPTS[@]}"); E2E_OPTS=("${OPTS[@]}") ;;
   full)  OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 1s);  LATENCY_OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 2s); E2E_OPTS=("${OPTS[@]}") ;;
-  -h|--help|help) sed -n '2,28p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help|help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [quick|smoke|full]" >&2; exit 2 ;;
 esac
 
@@ -101,6 +104,7 @@ case "$MODE" in
     step scarce-latency 'ScarceLatencyBenchmark\.' "${LATENCY_OPTS[@]}"
     step cross-thread 'CrossThreadReleaseBenchmark\.' "${OPTS[@]}"
     step route-scale 'RouteScaleBenchmark\.' "${OPTS[@]}" -p routes=100
+    step route-scale-eviction 'RouteScaleEvictionBenchmark\.' "${OPTS[@]}" -p history=SEEN_50K_PURGED -p maintenance=OFF,ON
     step state-scale 'StateScaleBenchmark\.' "${OPTS[@]}" -p others=10
     step end-to-end 'EndToEndBenchmark\.' "${E2E_OPTS[@]}" -t 2 -p routes=16
     step anchors 'AnchorBenchmark\.' "${OPTS[@]}"
@@ -120,6 +124,7 @@ case "$MODE" in
       step "end-to-end-1route-${t}t" 'EndToEndBenchmark\.' "${E2E_OPTS[@]}" -t "$t" -p routes=1
     done
     step route-scale 'RouteScaleBenchmark\.' "${OPTS[@]}" -p routes=1,100000
+    step route-scale-eviction 'RouteScaleEvictionBenchmark\.' "${OPTS[@]}"
     step state-scale 'StateScaleBenchmark\.' "${OPTS[@]}" -p others=0,1000
     step anchors 'AnchorBenchmark\.' "${OPTS[@]}"
     ;;
@@ -131,6 +136,7 @@ case "$MODE" in
     step scarce-latency-16t 'ScarceLatencyBenchmark\.' "${LATENCY_OPTS[@]}"
     step cross-thread 'CrossThreadReleaseBenchmark\.' "${OPTS[@]}"
     step route-scale 'RouteScaleBenchmark\.' "${OPTS[@]}"
+    step route-scale-eviction 'RouteScaleEvictionBenchmark\.' "${OPTS[@]}"
     step state-scale 'StateScaleBenchmark\.' "${OPTS[@]}"
     step anchors 'AnchorBenchmark\.' "${OPTS[@]}"
     for t in 1 8 32; do

@@ -66,6 +66,14 @@ public final class Fixtures {
             competitor = Competitor.create(pool, maxPerRoute, maxTotal);
         }
 
+        /** As {@link #start(Pool, int, int, int, int)}, with a competitor the subclass configured itself (no state). */
+        protected final void start(Pool pool, int routes, Competitor configured) {
+            pool.check(routes, 0);
+            current = pool;
+            hosts = hosts(routes);
+            competitor = configured;
+        }
+
         /** Every subclass's trial ends here: the summary line, the leak check, then close. */
         @org.openjdk.jmh.annotations.TearDown(org.openjdk.jmh.annotations.Level.Trial)
         public final void stop() {

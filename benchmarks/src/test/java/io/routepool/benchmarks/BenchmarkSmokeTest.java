@@ -62,6 +62,8 @@ class BenchmarkSmokeTest {
         seen.addAll(ran(new Runner(options("ScarceLatencyBenchmark\\.", "latency.json").threads(4).build()).run()));
         seen.addAll(ran(new Runner(options("CrossThreadReleaseBenchmark\\.", "cross.json").build()).run()));
         seen.addAll(ran(new Runner(options("RouteScaleBenchmark\\.", "routes.json").param("routes", "100").build()).run()));
+        seen.addAll(ran(new Runner(options("RouteScaleEvictionBenchmark\\.", "eviction.json")
+                .param("history", "SEEN_50K_PURGED").param("maintenance", "OFF", "ON").build()).run()));
         seen.addAll(ran(new Runner(options("StateScaleBenchmark\\.", "states.json").param("others", "10").build()).run()));
         seen.addAll(ran(new Runner(options("EndToEndBenchmark\\.", "e2e.json").threads(2).param("routes", "2").build()).run()));
         seen.addAll(ran(new Runner(options("AnchorBenchmark\\.", "anchors.json").build()).run()));
@@ -76,6 +78,7 @@ class BenchmarkSmokeTest {
             expected.add("StateScaleBenchmark.leaseRelease:" + p);
         }
         expected.add("LeaseReleaseBenchmark.leaseReleaseBag:HIKARI_BAG");
+        expected.add("RouteScaleEvictionBenchmark.evictingLease:ROUTEPOOL");
         for (String p : new String[] {"ROUTEPOOL", "HTTPCORE4", "STRICT5", "LAX5", "COMMONS_POOL2", "HIKARI_BAG"}) {
             expected.add("ScarceLatencyBenchmark.leaseRelease:" + p);
             expected.add("CrossThreadReleaseBenchmark.handoff:" + p);

@@ -3,16 +3,26 @@ package io.routepool.benchmarks.pools;
 import io.routepool.core.CloseMode;
 import io.routepool.core.ConnectionFactory;
 import io.routepool.core.KeyedPool;
+import io.routepool.core.PoolBuilder;
 import io.routepool.core.PoolEntry;
+import java.time.Duration;
 import org.apache.http.HttpHost;
 
-/** routepool's {@link KeyedPool}: {@code lease(route, state, 10 s)}, {@code setState}, {@code release(entry, true)}. */
-final class RoutePoolCompetitor extends Competitor {
+/**
+ * routepool's {@link KeyedPool}: {@code lease(route, state, 10 s)}, {@code setState}, {@code release(entry, true)}.
+ * Public only for the routepool-only benchmarks, which configure the pool ({@link #create(int, int, Duration)})
+ * and reach its own API ({@link #keyedPool()}).
+ */
+public final class RoutePoolCompetitor extends Competitor {
 
     private final KeyedPool<HttpHost, StubConnection> pool;
 
     RoutePoolCompetitor(int maxPerRoute, int maxTotal) {
-        pool = KeyedPool.builder(new ConnectionFactory<HttpHost, StubConnection>() {
+        this(maxPerRoute, maxTotal, null);
+    }
+
+    private RoutePoolCompetitor(int maxPerRoute, int maxTotal, Duration maintenanceInterval) {
+        PoolBuilder<HttpHost, StubConnection> builder = KeyedPool.builder(new ConnectionFactory<HttpHost, StubConnection>() {
                     @Override
                     public StubConnection create(HttpHost route) {
                         created.incrementAndGet();
@@ -25,8 +35,24 @@ final class RoutePoolCompetitor extends Competitor {
                     }
                 })
                 .maxTotal(maxTotal)
-                .defaultMaxPerRoute(maxPerRoute)
-                .build();
+                .defaultMaxPerRoute(maxPerRoute);
+        if (maintenanceInterval != null) {
+            builder.maintenanceInterval(maintenanceInterval);
+        }
+        pool = builder.build();
+    }
+
+    /**
+     * As {@link Competitor#create} for {@link Pool#ROUTEPOOL}, with {@code PoolBuilder.maintenanceInterval}
+     * set ({@code Duration.ZERO}: no background maintenance; {@link Competitor#create} keeps the default, 1 s).
+     */
+    public static RoutePoolCompetitor create(int maxPerRoute, int maxTotal, Duration maintenanceInterval) {
+        return new RoutePoolCompetitor(maxPerRoute, maxTotal, java.util.Objects.requireNonNull(maintenanceInterval));
+    }
+
+    /** The pool itself, for what the shared {@link Competitor} API has no word for (counters, closeIdle, routes). */
+    public KeyedPool<HttpHost, ?> keyedPool() {
+        return pool;
     }
 
     @Override

@@ -64,6 +64,10 @@ public final class Report {
                 "Cross-thread release: 3 lessee threads hand entries to 1 releasing thread (-t 4); lessee throughput");
         CLASSES.put("RouteScaleBenchmark",
                 "One route leased and released while `routes` routes each hold an idle connection; 1 thread");
+        CLASSES.put("RouteScaleEvictionBenchmark",
+                "A lease that must evict another route's idle connection (maxTotal 20, all idle), then its release;"
+                        + " after `history` (FRESH; SEEN_50K: 50,000 routes leased once; _PURGED: then closeIdle(0)),"
+                        + " with background `maintenance` off or on (1 s); 1 thread, time per operation (lower is better)");
         CLASSES.put("StateScaleBenchmark",
                 "Lease the least recently released of `others`+1 idle connections, each with its own state; 1 thread"
                         + " (Lax closes and re-creates instead of scanning: free with stub connections)");

@@ -171,6 +171,30 @@ final class Targets {
             }
         }
 
+        // ---- Eviction defect: a cross-route evicting lease at 50,000 routes within 2x of a fresh pool's
+        String evictionTarget = "Evicting lease after 50,000 routes (and after a purge): ≤ 2× a fresh pool's, maintenance off and on";
+        values.clear();
+        double worstEviction = 0;
+        for (String maintenance : new String[] {"OFF", "ON"}) {
+            Result fresh = find(plain, is("RouteScaleEvictionBenchmark", 0, "history", "FRESH", "maintenance", maintenance)).get(BASE);
+            for (String history : new String[] {"SEEN_50K", "SEEN_50K_PURGED"}) {
+                Result seen = find(plain, is("RouteScaleEvictionBenchmark", 0, "history", history, "maintenance", maintenance)).get(BASE);
+                if (fresh != null && seen != null) {
+                    double f = seen.score() / fresh.score();
+                    values.add(history + ", maintenance " + maintenance + ": " + fmt(seen.score()) + " vs " + fmt(fresh.score())
+                            + " µs (" + fmtRatio(f) + "×)");
+                    worstEviction = Math.max(worstEviction, f);
+                }
+            }
+        }
+        if (!values.isEmpty()) {
+            lines.add(new Line(evictionTarget, String.join("; ", values),
+                    worstEviction <= 2 ? "met" : "missed: worst " + fmtRatio(worstEviction) + "× ("
+                            + fmtRatio(worstEviction / 2) + "× over the bound)"));
+        } else {
+            lines.add(notRun(evictionTarget));
+        }
+
         StringBuilder md = new StringBuilder("## Targets of the issue (this run)\n\n| target | measured | verdict |\n|---|---|---|\n");
         for (Line l : lines) {
             md.append("| ").append(l.target()).append(" | ").append(l.measured()).append(" | ").append(l.verdict()).append(" |\n");
