@@ -2,9 +2,7 @@ package io.routepool.core;
 
 import java.io.IOException;
 import java.util.List;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The slow path of one lease: reuse, create, evict or wait, until it holds an entry. Allocated only when
@@ -21,29 +19,10 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * victim's close, the create, and the checks of a reused entry (expiry, isOpen, validation; a failing one is
  * closed and the pass runs again within the same deadline) run after the lock is released.
  */
-abstract class LeaseAttempt<R, C> extends Waiter<R, C> {
+abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
 
-    // request state (LeaseRequest and async cancellation): ACTIVE -> DONE | CANCELLED by CAS
-    static final int ACTIVE = 0;
-    static final int DONE = 1;
-    static final int CANCELLED = 2;
-    @SuppressWarnings("rawtypes")
-    private static final AtomicIntegerFieldUpdater<LeaseAttempt> REQUEST_STATE =
-            AtomicIntegerFieldUpdater.newUpdater(LeaseAttempt.class, "requestState");
-    private volatile int requestState;
-
-    final PoolParts<R, C> p;
-    long timeoutNanos;
-    long deadline = Clocks.UNSET;
-
-    // Owner-confined, describe the current or last wait.
-    /** True while this node is (or was, until its grant is handled) in the capacity queue holding a route unit. */
-    boolean capacityWaiter;
-    /** A RETRY grant not yet acted on: if this lease ends before using it, it is passed on. */
-    boolean retryGranted;
     /** The pass that returned null left this node queued (else it runs again). */
     private boolean queued;
-    private Object jfrWait;
     private boolean mismatchCounted;
     private boolean selfDeadlockReported;
     /** The limit this lease found all taken by its own thread ("maxPerRoute 2", "maxTotal 20"), or null. */
@@ -52,58 +31,11 @@ abstract class LeaseAttempt<R, C> extends Waiter<R, C> {
     private final RouteStep<R, C> routeStep = new RouteStep<>();
 
     LeaseAttempt(PoolParts<R, C> parts, R route, Object state) {
-        super(route, state);
-        this.p = parts;
-    }
-
-    final boolean cancelRequested() {
-        return requestState == CANCELLED;
-    }
-
-    final int requestState() {
-        return requestState;
-    }
-
-    final boolean finishRequest(int to) {
-        return REQUEST_STATE.compareAndSet(this, ACTIVE, to);
-    }
-
-    final long deadline() {
-        if (deadline == Clocks.UNSET) {
-            deadline = Arithmetic.saturatedAdd(p.clocks.now(), timeoutNanos);
-        }
-        return deadline;
-    }
-
-    final CancellationException cancelled() {
-        return new CancellationException("Lease request for " + Texts.safeString(route) + " was cancelled");
+        super(parts, route, state);
     }
 
     final TimeoutException timeout() {
         return p.diagnosis.timeout(this, timeoutNanos, selfDeadlockLimit);
-    }
-
-    // ---------------------------------------------------------------- waiting diagnostics
-
-    /** Under the queue lock just before the node is queued: the first queueing starts the wait. */
-    private void beginWaiting(Object jfrEvent) {
-        if (waitStartNanos == Clocks.UNSET) {
-            waitStartNanos = p.clocks.now();
-            jfrWait = jfrEvent;
-            p.diagnostics.waitBegins();
-        }
-    }
-
-    /** The lease ended (owner thread, or the one thread that completed an async lease): reports the wait, if any. */
-    final void endWaiting(boolean granted) {
-        long start = waitStartNanos;
-        if (start != Clocks.UNSET) {
-            Object event = jfrWait;
-            waitStartNanos = Clocks.UNSET;
-            jfrWait = null;
-            stuckReported = false;
-            p.diagnostics.waitEnded(event, route, p.clocks.now() - start, granted);
-        }
     }
 
     // ---------------------------------------------------------------- the algorithm
@@ -341,128 +273,4 @@ abstract class LeaseAttempt<R, C> extends Waiter<R, C> {
         }
     }
 
-    /**
-     * A capacity waiter's reserved route unit becomes its lease's. With {@code enforceLimit}, refuses (and
-     * frees the route unit) if the route went over its limit while the waiter waited.
-     */
-    final boolean reservedToLeased(RouteSegment<R, C> seg, boolean enforceLimit) {
-        seg.lock.lock();
-        try {
-            if (!enforceLimit || seg.allocated() <= seg.max(p.pool.defaultMaxPerRoute)) {
-                seg.reservedToLeased();
-                return true;
-            }
-        } finally {
-            seg.lock.unlock();
-        }
-        p.handOff.freeRouteUnit(seg, RouteUnit.RESERVED);
-        return false;
-    }
-
-    // ---------------------------------------------------------------- outside the lock
-
-    /** Post-checks an entry claimed or granted for this lease; null (the entry discarded) if unusable. */
-    final PoolEntry<R, C> checkOut(PoolEntry<R, C> e) {
-        long now = p.connections.checkTime(e);
-        if (now != Clocks.UNSET && deadline == Clocks.UNSET) {
-            deadline = Arithmetic.saturatedAdd(now, timeoutNanos);
-        }
-        return p.connections.checkOut(e, now);
-    }
-
-    private PoolEntry<R, C> create(RouteSegment<R, C> seg, PoolEntry<R, C> victim, boolean victimOwnsRouteUnit, long id)
-            throws IOException {
-        return p.connections.create(seg, victim, victimOwnsRouteUnit, id, this);
-    }
-
-    // ---------------------------------------------------------------- grants
-
-    /** Handles the grant this node received. Returns the entry, or null to run the lease again. */
-    final PoolEntry<R, C> onGranted() throws IOException {
-        Grant kind = grant;
-        PoolEntry<R, C> entry = grantedEntry;
-        PoolEntry<R, C> v = victim;
-        boolean vOwns = victimOwnsRouteUnit;
-        clearGrant();
-        if (capacityWaiter) {
-            capacityWaiter = false;
-            if (kind != Grant.PERMIT) {
-                p.handOff.freeRouteUnit(segment, RouteUnit.RESERVED);
-            } else if (!reservedToLeased(segment, true)) {
-                // the route limit was lowered while we waited: hand the pool unit on, lease again
-                if (v != null) {
-                    p.handOff.placeAgain(v, true);
-                } else {
-                    p.handOff.releasePoolUnit();
-                }
-                return null;
-            }
-        }
-        switch (kind) {
-            case ENTRY:
-                if (!p.handOff.takeGranted(entry)) {
-                    throw p.pool.closedException();
-                }
-                return checkOut(entry);
-            case PERMIT:
-                return create(segment, v, vOwns, 0);
-            case RETRY:
-                retryGranted = true;
-                return null;
-            case FAILED:
-                throw p.pool.closedException();
-            default:
-                throw new AssertionError(kind);
-        }
-    }
-
-    /** Returns a grant this node can no longer use. */
-    final void giveBack() {
-        Grant kind = grant;
-        PoolEntry<R, C> entry = grantedEntry;
-        PoolEntry<R, C> v = victim;
-        boolean vOwns = victimOwnsRouteUnit;
-        clearGrant();
-        if (capacityWaiter) {
-            capacityWaiter = false;
-            if (kind == Grant.PERMIT) {
-                reservedToLeased(segment, false);
-            } else {
-                p.handOff.freeRouteUnit(segment, RouteUnit.RESERVED);
-            }
-        }
-        if (kind == Grant.ENTRY) {
-            p.handOff.requeue(entry);
-        } else if (kind == Grant.PERMIT) {
-            if (v != null) { // a waiter that cannot use its permit gives it back: the victim is closed
-                p.connections.closeVictim(v, vOwns);
-            }
-            p.handOff.freeUnit(segment, RouteUnit.LEASED);
-        } else if (kind == Grant.RETRY) {
-            p.handOff.passRetry(segment);
-        }
-    }
-
-    private void clearGrant() {
-        grantedEntry = null;
-        victim = null;
-        grant = null;
-    }
-
-    /** Unlinks an abandoned node and returns what it held. Called only by the thread that abandoned it. */
-    final void withdraw() {
-        if (capacityWaiter) {
-            p.capacity.remove(this);
-            capacityWaiter = false;
-            p.handOff.freeRouteUnit(segment, RouteUnit.RESERVED);
-        } else {
-            RouteSegment<R, C> seg = segment;
-            seg.lock.lock();
-            try {
-                seg.waiters.remove(this);
-            } finally {
-                seg.lock.unlock();
-            }
-        }
-    }
 }
