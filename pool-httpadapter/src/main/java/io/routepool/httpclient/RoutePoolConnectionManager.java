@@ -13,7 +13,6 @@ import io.routepool.core.PoolListener;
 import io.routepool.core.SelfDeadlockException;
 import java.io.Closeable;
 import java.io.IOException;
-import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -89,8 +88,8 @@ import org.apache.http.util.Args;
  *   <li>An idle connection unused for longer than validateAfterInactivity is stale-checked before reuse.</li>
  *   <li>{@link #shutdown()} (and {@link #close()}) shuts leased connections down abruptly, closes idle
  *       ones, fails waiters; it is idempotent, and later requests get an {@link IllegalStateException}.
- *       A manager that becomes unreachable without being shut down is shut down by a {@link Cleaner}
- *       (HttpClient uses {@code finalize()}).</li>
+ *       A manager that becomes unreachable without being shut down is shut down from a daemon thread once the
+ *       garbage collector finds it unreachable (a phantom reference; HttpClient uses {@code finalize()}).</li>
  *   <li>{@code setMaxPerRoute(route, max)}: {@code max >= 0} sets the route's limit (0 blocks the route),
  *       {@code max < 0} removes it. {@code getStats(route)} registers the route in {@link #getRoutes()}
  *       until the next {@code closeIdle}/{@code closeExpired} sweep.</li>
@@ -141,7 +140,6 @@ public class RoutePoolConnectionManager
         implements HttpClientConnectionManager, ConnPoolControl<HttpRoute>, Closeable {
 
     private static final Log LOG = LogFactory.getLog(RoutePoolConnectionManager.class);
-    private static final Cleaner CLEANER = Cleaner.create();
     private static final String TIMEOUT_MESSAGE = "Timeout waiting for connection from pool";
     private static final String SHUT_DOWN_MESSAGE = "Connection pool shut down";
 
@@ -165,7 +163,7 @@ public class RoutePoolConnectionManager
     private final KeyedPool<HttpRoute, PooledConnection> pool;
     private final HttpClientConnectionOperator connectionOperator;
     private final AtomicBoolean isShutDown;
-    private final Cleaner.Cleanable cleanable;
+    private final UnreachableCleanup.Registration cleanup;
     /** As last set, for {@link #getValidateAfterInactivity()} (HttpClient returns what was set, even &lt;= 0). */
     private volatile int validateAfterInactivityMs;
     /** How long a connection may idle when the server sent no {@code Keep-Alive: timeout}; {@code <= 0}: no limit. */
@@ -235,7 +233,7 @@ public class RoutePoolConnectionManager
     }
 
     /** The constructor every other one ends in. */
-    @SuppressWarnings("this-escape") // the Cleaner's action holds the pool and the flag, never this
+    @SuppressWarnings("this-escape") // the clean-up action holds the pool and the flag, never this
     protected RoutePoolConnectionManager(final Builder b) {
         Objects.requireNonNull(b, "builder");
         this.configData = new ConfigData();
@@ -277,7 +275,7 @@ public class RoutePoolConnectionManager
         }
         this.pool = pb.build();
         this.isShutDown = new AtomicBoolean(false);
-        this.cleanable = CLEANER.register(this, new ShutdownAction(pool, isShutDown));
+        this.cleanup = UnreachableCleanup.register(this, new ShutdownAction(pool, isShutDown));
     }
 
     /** A builder for the options HttpClient's constructors cannot express. */
@@ -582,7 +580,7 @@ public class RoutePoolConnectionManager
      */
     @Override
     public void shutdown() {
-        this.cleanable.clean();
+        this.cleanup.clean();
     }
 
     /** Same as {@link #shutdown()}. */
@@ -591,7 +589,7 @@ public class RoutePoolConnectionManager
         shutdown();
     }
 
-    /** Runs once, from {@link #shutdown()} or from the Cleaner if the manager was dropped without it. */
+    /** Runs once, from {@link #shutdown()} or from {@link UnreachableCleanup} if the manager was dropped without it. */
     private static final class ShutdownAction implements Runnable {
         private final KeyedPool<HttpRoute, PooledConnection> pool;
         private final AtomicBoolean isShutDown;

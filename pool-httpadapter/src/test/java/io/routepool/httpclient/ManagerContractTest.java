@@ -414,7 +414,7 @@ class ManagerContractTest {
     }
 
     @Test
-    void aManagerDroppedWithoutShutdownIsShutDownByTheCleaner() throws Exception {
+    void aManagerDroppedWithoutShutdownIsShutDownOnceUnreachable() throws Exception {
         leaveAnIdleConnectionInAnUnreachableManager();
         assertThat(server.ended.get()).isZero();
         Await.until("the cleaner closed the dropped manager's idle connection", () -> {
