@@ -262,6 +262,7 @@ public class RoutePoolConnectionManager
                 .stuckWaiterThreshold(b.stuckWaiterThreshold)
                 .failOnSelfDeadlock(b.failOnSelfDeadlock)
                 .listener(b.listener)
+                .logger(new CommonsLoggingPoolLogger())
                 .remedy(Diagnostic.Kind.SELF_DEADLOCK, SELF_DEADLOCK_REMEDY)
                 .remedy(Diagnostic.Kind.LEAK_SUSPECTED, LEAK_REMEDY)
                 .remedy(Diagnostic.Kind.STATE_MISMATCH, STATE_MISMATCH_REMEDY)
