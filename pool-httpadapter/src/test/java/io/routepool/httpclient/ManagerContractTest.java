@@ -185,25 +185,29 @@ class ManagerContractTest {
 
     @Test
     void stateMatchingAsHttpClient() throws Exception {
-        HttpClientConnection conn = leaseConnected(null);
-        int port = exchange(conn);
-        cm.releaseConnection(conn, "alice", 0, TimeUnit.MILLISECONDS);
+        try (CapturedReports reports = CapturedReports.start()) {
+            HttpClientConnection conn = leaseConnected(null);
+            int port = exchange(conn);
+            cm.releaseConnection(conn, "alice", 0, TimeUnit.MILLISECONDS);
 
-        HttpClientConnection anonymous = cm.requestConnection(route, null).get(5, TimeUnit.SECONDS);
-        assertThat(anonymous.isOpen()).as("a null request never takes a connection with state").isFalse();
-        HttpClientConnection bob = cm.requestConnection(route, "bob").get(5, TimeUnit.SECONDS);
-        assertThat(bob.isOpen()).as("the route is at its limit of 2: the idle 'alice' one was closed for bob")
-                .isFalse();
-        cm.releaseConnection(anonymous, null, 0, TimeUnit.MILLISECONDS);
-        cm.releaseConnection(bob, null, 0, TimeUnit.MILLISECONDS);
+            HttpClientConnection anonymous = cm.requestConnection(route, null).get(5, TimeUnit.SECONDS);
+            assertThat(anonymous.isOpen()).as("a null request never takes a connection with state").isFalse();
+            HttpClientConnection bob = cm.requestConnection(route, "bob").get(5, TimeUnit.SECONDS);
+            assertThat(bob.isOpen()).as("the route is at its limit of 2: the idle 'alice' one was closed for bob")
+                    .isFalse();
+            cm.releaseConnection(anonymous, null, 0, TimeUnit.MILLISECONDS);
+            cm.releaseConnection(bob, null, 0, TimeUnit.MILLISECONDS);
 
-        HttpClientConnection alice = leaseConnected(null);
-        exchange(alice);
-        cm.releaseConnection(alice, "alice", 0, TimeUnit.MILLISECONDS);
-        HttpClientConnection aliceAgain = cm.requestConnection(route, "alice").get(5, TimeUnit.SECONDS);
-        assertThat(aliceAgain.isOpen()).isTrue();
-        assertThat(exchange(aliceAgain)).isNotEqualTo(port);
-        cm.releaseConnection(aliceAgain, "alice", 0, TimeUnit.MILLISECONDS);
+            HttpClientConnection alice = leaseConnected(null);
+            exchange(alice);
+            cm.releaseConnection(alice, "alice", 0, TimeUnit.MILLISECONDS);
+            HttpClientConnection aliceAgain = cm.requestConnection(route, "alice").get(5, TimeUnit.SECONDS);
+            assertThat(aliceAgain.isOpen()).isTrue();
+            assertThat(exchange(aliceAgain)).isNotEqualTo(port);
+            cm.releaseConnection(aliceAgain, "alice", 0, TimeUnit.MILLISECONDS);
+            assertThat(reports.warnings()).as("the expected report").anySatisfy(m -> assertThat(m)
+                    .startsWith("State mismatch on route " + route + ": a lease for state null opened a new connection"));
+        }
     }
 
     @Test
@@ -242,23 +246,27 @@ class ManagerContractTest {
 
     @Test
     void aTimeoutThrowsConnectionPoolTimeoutExceptionThatExplainsAndLeavesNothingBehind() throws Exception {
-        cm.setMaxPerRoute(route, 1);
-        HttpClientConnection held = leaseConnected(null);
-        ConnectionRequest request = cm.requestConnection(route, null);
-        long start = System.nanoTime();
-        assertThatThrownBy(() -> request.get(200, TimeUnit.MILLISECONDS))
-                .isInstanceOf(ConnectionPoolTimeoutException.class)
-                .hasMessageStartingWith("Timeout waiting for connection from pool")
-                .hasMessageContaining(route.toString())
-                .hasMessageContaining("maxPerRoute 1")
-                .hasMessageContaining("maxTotal 20");
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(200);
-        assertThat(cm.getStats(route).toString()).isEqualTo("[leased: 1; pending: 0; available: 0; max: 1]");
-        // As in HttpCore, a timed-out request may be tried again
-        cm.releaseConnection(held, null, 0, TimeUnit.MILLISECONDS);
-        HttpClientConnection got = request.get(1, TimeUnit.SECONDS);
-        assertThat(request.get(1, TimeUnit.SECONDS)).as("the same handle again").isSameAs(got);
-        cm.releaseConnection(got, null, 0, TimeUnit.MILLISECONDS);
+        try (CapturedReports reports = CapturedReports.start()) {
+            cm.setMaxPerRoute(route, 1);
+            HttpClientConnection held = leaseConnected(null);
+            ConnectionRequest request = cm.requestConnection(route, null);
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> request.get(200, TimeUnit.MILLISECONDS))
+                    .isInstanceOf(ConnectionPoolTimeoutException.class)
+                    .hasMessageStartingWith("Timeout waiting for connection from pool")
+                    .hasMessageContaining(route.toString())
+                    .hasMessageContaining("maxPerRoute 1")
+                    .hasMessageContaining("maxTotal 20");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(200);
+            assertThat(cm.getStats(route).toString()).isEqualTo("[leased: 1; pending: 0; available: 0; max: 1]");
+            // As in HttpCore, a timed-out request may be tried again
+            cm.releaseConnection(held, null, 0, TimeUnit.MILLISECONDS);
+            HttpClientConnection got = request.get(1, TimeUnit.SECONDS);
+            assertThat(request.get(1, TimeUnit.SECONDS)).as("the same handle again").isSameAs(got);
+            cm.releaseConnection(got, null, 0, TimeUnit.MILLISECONDS);
+            assertThat(reports.warnings()).as("the expected report").anySatisfy(m -> assertThat(m)
+                    .startsWith("Self-deadlock: thread \"" + Thread.currentThread().getName() + "\" asks for a connection to route " + route));
+        }
     }
 
     @Test
