@@ -1,7 +1,5 @@
 package io.routepool.httpclient;
 
-import io.routepool.core.CloseMode;
-import io.routepool.core.ConnectionFactory;
 import io.routepool.core.Diagnostic;
 import io.routepool.core.KeyedPool;
 import io.routepool.core.LeaseInfo;
@@ -13,14 +11,11 @@ import io.routepool.core.PoolListener;
 import io.routepool.core.SelfDeadlockException;
 import java.io.Closeable;
 import java.io.IOException;
-import java.lang.ref.Cleaner;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -89,8 +84,8 @@ import org.apache.http.util.Args;
  *   <li>An idle connection unused for longer than validateAfterInactivity is stale-checked before reuse.</li>
  *   <li>{@link #shutdown()} (and {@link #close()}) shuts leased connections down abruptly, closes idle
  *       ones, fails waiters; it is idempotent, and later requests get an {@link IllegalStateException}.
- *       A manager that becomes unreachable without being shut down is shut down by a {@link Cleaner}
- *       (HttpClient uses {@code finalize()}).</li>
+ *       A manager that becomes unreachable without being shut down is shut down from a daemon thread once the
+ *       garbage collector finds it unreachable (a phantom reference; HttpClient uses {@code finalize()}).</li>
  *   <li>{@code setMaxPerRoute(route, max)}: {@code max >= 0} sets the route's limit (0 blocks the route),
  *       {@code max < 0} removes it. {@code getStats(route)} registers the route in {@link #getRoutes()}
  *       until the next {@code closeIdle}/{@code closeExpired} sweep.</li>
@@ -141,31 +136,12 @@ public class RoutePoolConnectionManager
         implements HttpClientConnectionManager, ConnPoolControl<HttpRoute>, Closeable {
 
     private static final Log LOG = LogFactory.getLog(RoutePoolConnectionManager.class);
-    private static final Cleaner CLEANER = Cleaner.create();
-    private static final String TIMEOUT_MESSAGE = "Timeout waiting for connection from pool";
-    private static final String SHUT_DOWN_MESSAGE = "Connection pool shut down";
-
-    static final String SELF_DEADLOCK_REMEDY = "Each response not yet consumed or closed holds its connection:"
-            + " consume the entity (EntityUtils.consume(response.getEntity()), or read its stream to the end) or close"
-            + " the response (CloseableHttpResponse.close(), try-with-resources) before sending another request.";
-    static final String LEAK_REMEDY = "A response whose entity is never consumed or closed never gives its"
-            + " connection back: consume the entity (EntityUtils.consume) or close the response in a finally block or"
-            + " try-with-resources, also on error statuses and exceptions. Set captureLeaseStacks(true) on"
-            + " RoutePoolConnectionManager.builder() to see where each connection was leased.";
-    static final String STATE_MISMATCH_REMEDY = "HttpClient stores the user token (with client TLS certificates or"
-            + " NTLM: the principal) as the connection's state, and a request whose context has no user token only"
-            + " reuses connections without one. Set the same user token on every request context up front"
-            + " (HttpClientContext.setUserToken(token), or a shared context), or, if connections need no per-user"
-            + " isolation, disable connection state (HttpClientBuilder.disableConnectionState()).";
-    static final String STUCK_WAITER_REMEDY = "If the holders are leaked or self-deadlocked, fix them as those"
-            + " reports say; otherwise the route is too small for the load: raise setMaxPerRoute/setMaxTotal, and set"
-            + " RequestConfig.setConnectionRequestTimeout so that requests fail instead of hanging.";
 
     private final ConfigData configData;
     private final KeyedPool<HttpRoute, PooledConnection> pool;
     private final HttpClientConnectionOperator connectionOperator;
     private final AtomicBoolean isShutDown;
-    private final Cleaner.Cleanable cleanable;
+    private final UnreachableCleanup.Registration cleanup;
     /** As last set, for {@link #getValidateAfterInactivity()} (HttpClient returns what was set, even &lt;= 0). */
     private volatile int validateAfterInactivityMs;
     /** How long a connection may idle when the server sent no {@code Keep-Alive: timeout}; {@code <= 0}: no limit. */
@@ -235,7 +211,7 @@ public class RoutePoolConnectionManager
     }
 
     /** The constructor every other one ends in. */
-    @SuppressWarnings("this-escape") // the Cleaner's action holds the pool and the flag, never this
+    @SuppressWarnings("this-escape") // the clean-up action holds the pool and the flag, never this
     protected RoutePoolConnectionManager(final Builder b) {
         Objects.requireNonNull(b, "builder");
         this.configData = new ConfigData();
@@ -249,35 +225,9 @@ public class RoutePoolConnectionManager
         this.validateAfterInactivityMs = b.validateAfterInactivityMs;
         this.defaultKeepAliveMs = b.defaultKeepAlive.isNegative() || b.defaultKeepAlive.isZero() ? 0
                 : Math.max(1, Math.min(b.defaultKeepAlive.toMillis(), Long.MAX_VALUE / 2));
-        final PoolBuilder<HttpRoute, PooledConnection> pb = KeyedPool.builder(
-                new InternalConnectionFactory(configData, b.connectionFactory))
-                .maxTotal(b.maxTotal)
-                .defaultMaxPerRoute(b.defaultMaxPerRoute)
-                .timeToLive(b.timeToLive)
-                .validateAfterInactivity(Duration.ofMillis(Math.max(0, b.validateAfterInactivityMs)))
-                .validator(pooled -> !pooled.connection.isStale())
-                .maintenanceInterval(b.maintenanceInterval)
-                .maxIdleTime(b.maxIdleTime)
-                .leakThreshold(b.leakThreshold)
-                .captureLeaseStacks(b.captureLeaseStacks)
-                .reclaimAbandonedAfter(b.reclaimAbandonedAfter)
-                .stuckWaiterThreshold(b.stuckWaiterThreshold)
-                .failOnSelfDeadlock(b.failOnSelfDeadlock)
-                .listener(b.listener)
-                .remedy(Diagnostic.Kind.SELF_DEADLOCK, SELF_DEADLOCK_REMEDY)
-                .remedy(Diagnostic.Kind.LEAK_SUSPECTED, LEAK_REMEDY)
-                .remedy(Diagnostic.Kind.STATE_MISMATCH, STATE_MISMATCH_REMEDY)
-                .remedy(Diagnostic.Kind.WAITER_STUCK, STUCK_WAITER_REMEDY);
-        if (b.closeHalfClosedIdle) {
-            // run by maintenance on an idle connection it has taken out of the pool: no request can be using it
-            pb.idleProbe(pooled -> !pooled.connection.isStale());
-        }
-        if (b.maintenanceExecutor != null) {
-            pb.maintenanceExecutor(b.maintenanceExecutor);
-        }
-        this.pool = pb.build();
+        this.pool = b.buildPool(new InternalConnectionFactory(this.configData, b.connectionFactory));
         this.isShutDown = new AtomicBoolean(false);
-        this.cleanable = CLEANER.register(this, new ShutdownAction(pool, isShutDown));
+        this.cleanup = UnreachableCleanup.register(this, new ManagerShutdown(this.pool, this.isShutDown));
     }
 
     /** A builder for the options HttpClient's constructors cannot express. */
@@ -286,21 +236,6 @@ public class RoutePoolConnectionManager
     }
 
     // ================================================================== leasing
-
-    private SocketConfig resolveSocketConfig(final HttpHost host) {
-        SocketConfig socketConfig = this.configData.getSocketConfig(host);
-        if (socketConfig == null) {
-            socketConfig = this.configData.getDefaultSocketConfig();
-        }
-        if (socketConfig == null) {
-            socketConfig = SocketConfig.DEFAULT;
-        }
-        return socketConfig;
-    }
-
-    private static HttpHost firstHop(final HttpRoute route) {
-        return route.getProxyHost() != null ? route.getProxyHost() : route.getTargetHost();
-    }
 
     /**
      * Asks for a connection for {@code route} whose state (user token) matches {@code state}. Nothing is
@@ -313,135 +248,18 @@ public class RoutePoolConnectionManager
     public ConnectionRequest requestConnection(final HttpRoute route, final Object state) {
         Args.notNull(route, "HTTP route");
         if (this.isShutDown.get()) {
-            throw shutDown(null);
+            throw LeaseExceptions.refused(null);
         }
         if (LOG.isDebugEnabled()) {
-            LOG.debug("Connection request: " + format(route, state) + formatStats(route));
+            LOG.debug(DebugMessages.request(route, state) + DebugMessages.stats(this.pool, route));
         }
         final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease;
         try {
             lease = this.pool.newRequest(route, state);
         } catch (final PoolClosedException ex) {
-            throw shutDown(ex);
+            throw LeaseExceptions.refused(ex);
         }
-        return new Request(route, lease);
-    }
-
-    private static PoolClosedException shutDown(final Throwable cause) {
-        PoolClosedException ex = new PoolClosedException(SHUT_DOWN_MESSAGE
-                + ": this RoutePoolConnectionManager was shut down and refuses new connection requests");
-        if (cause != null) {
-            ex.initCause(cause);
-        }
-        return ex;
-    }
-
-    /** One {@code requestConnection}: a pool-core lease request and, once it succeeds, its handle. */
-    private final class Request implements ConnectionRequest {
-
-        private final HttpRoute route;
-        private final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease;
-        /** Guarded by {@code this}: the handle returned by the successful get. */
-        private ConnectionProxy proxy;
-        /** Guarded by {@code this}: why preparing the leased connection failed; a later get rethrows it. */
-        private Throwable failure;
-
-        Request(final HttpRoute route, final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease) {
-            this.route = route;
-            this.lease = lease;
-        }
-
-        /** Not synchronized: it must end a {@code get} that waits while holding the monitor. */
-        @Override
-        public boolean cancel() {
-            return this.lease.cancel();
-        }
-
-        @Override
-        public synchronized HttpClientConnection get(final long timeout, final TimeUnit timeUnit)
-                throws InterruptedException, ExecutionException, ConnectionPoolTimeoutException {
-            if (this.proxy != null) {
-                return this.proxy;
-            }
-            if (this.failure != null) {
-                // the lease succeeded, then failed; its entry went back to the pool and may be leased again
-                throw new ExecutionException("The connection leased for this request could not be prepared", this.failure);
-            }
-            if (isShutDown.get()) {
-                throw shutDown(null); // as HttpClient: a lease started after shutdown fails with the raw exception
-            }
-            final PoolEntry<HttpRoute, PooledConnection> entry;
-            try {
-                // HttpClient: <= 0 waits forever; pool-core: 0 does not wait.
-                entry = timeout > 0
-                        ? this.lease.get(timeout, timeUnit != null ? timeUnit : TimeUnit.MILLISECONDS)
-                        : this.lease.get(Long.MAX_VALUE, TimeUnit.MILLISECONDS);
-            } catch (final TimeoutException ex) {
-                throw poolTimeout(ex);
-            } catch (final CancellationException ex) {
-                throw new ExecutionException(ex);
-            } catch (final PoolClosedException ex) {
-                CancellationException cancelled = new CancellationException(
-                        SHUT_DOWN_MESSAGE + " while waiting for a connection to " + this.route);
-                cancelled.initCause(ex);
-                throw new ExecutionException(cancelled);
-            } catch (final IOException ex) {
-                throw new ExecutionException(ex);
-            }
-            final ConnectionProxy leased = new ConnectionProxy(pool, entry);
-            try {
-                if (leased.isOpen()) {
-                    leased.setSocketTimeout(resolveSocketConfig(firstHop(this.route)).getSoTimeout());
-                }
-            } catch (final RuntimeException | Error ex) {
-                this.failure = ex;
-                leased.detach();
-                pool.release(entry, false);
-                throw ex;
-            }
-            this.proxy = leased;
-            if (LOG.isDebugEnabled()) {
-                try {
-                    LOG.debug("Connection leased: " + format(entry) + formatStats(this.route));
-                } catch (final RuntimeException ex) {
-                    // a user token whose toString throws must not lose the lease
-                }
-            }
-            return leased;
-        }
-    }
-
-    private static ConnectionPoolTimeoutException poolTimeout(final TimeoutException cause) {
-        String detail = cause.getMessage();
-        String message;
-        if (detail == null || detail.isEmpty()) {
-            message = TIMEOUT_MESSAGE;
-        } else if (detail.startsWith(TIMEOUT_MESSAGE)) {
-            message = detail;
-        } else {
-            message = TIMEOUT_MESSAGE + "; " + detail;
-        }
-        ConnectionPoolTimeoutException ex = new ConnectionPoolTimeoutException(message);
-        ex.initCause(cause);
-        return ex;
-    }
-
-    private static String format(final HttpRoute route, final Object state) {
-        return "[route: " + route + "]" + (state != null ? "[state: " + state + "]" : "");
-    }
-
-    private static String format(final PoolEntry<HttpRoute, PooledConnection> entry) {
-        final Object state = entry.state();
-        return "[id: " + entry.id() + "][route: " + entry.route() + "]" + (state != null ? "[state: " + state + "]" : "");
-    }
-
-    /** As HttpClient's debug log: the counts of the pool and of the route. */
-    private String formatStats(final HttpRoute route) {
-        final io.routepool.core.PoolStats totals = this.pool.getTotalStats();
-        final io.routepool.core.PoolStats stats = this.pool.getStats(route);
-        return "[total available: " + totals.available() + "; route allocated: " + (stats.leased() + stats.available())
-                + " of " + stats.max() + "; total allocated: " + (totals.leased() + totals.available())
-                + " of " + totals.max() + "]";
+        return new PoolConnectionRequest(this.pool, this.configData, this.isShutDown, route, lease);
     }
 
     private ConnectionProxy proxyOf(final HttpClientConnection conn) {
@@ -476,45 +294,26 @@ public class RoutePoolConnectionManager
             if (entry == null) {
                 return;
             }
-            final PooledConnection pooled = entry.connection();
-            final ManagedHttpClientConnection conn = pooled.connection;
-            long keepAlive = 0;
-            TimeUnit unit = TimeUnit.MILLISECONDS;
-            boolean reusable = false;
+            ReleaseDecision decision = ReleaseDecision.CLOSE;
             try {
-                if (conn.isOpen()) {
-                    unit = timeUnit != null ? timeUnit : TimeUnit.MILLISECONDS;
-                    keepAlive = keepalive;
-                    if (keepAlive <= 0) {
-                        // the server sent no Keep-Alive timeout: a finite default instead of forever
-                        keepAlive = this.defaultKeepAliveMs;
-                        unit = TimeUnit.MILLISECONDS;
-                    }
-                    entry.setState(state);
-                    conn.setSocketTimeout(0);
-                }
-                reusable = conn.isOpen() && pooled.isRouteComplete();
+                decision = ReleaseDecision.prepare(entry, state, keepalive, timeUnit, this.defaultKeepAliveMs);
             } finally {
-                // described while we still own the entry: once released, another lease may take it
-                String released = null;
-                if (LOG.isDebugEnabled()) {
-                    try {
-                        released = "Connection released: " + format(entry) + (reusable
-                                ? " kept alive " + (keepAlive > 0 ? "for " + unit.toMillis(keepAlive) + " ms" : "indefinitely")
-                                : " closed");
-                    } catch (final RuntimeException ex) {
-                        released = "Connection released";
-                    }
-                }
-                if (this.pool.isClosed()) {
-                    // reconnected after shutdown reset it: the pool counts it as closed, so close it here
-                    shutdownQuietly(conn);
-                }
-                this.pool.release(entry, reusable, keepAlive, unit);
-                if (released != null) {
-                    LOG.debug(released + formatStats(entry.route()));
-                }
+                release(entry, decision);
             }
+        }
+    }
+
+    /** Gives {@code entry} back as decided (whatever preparing it threw), then logs it. */
+    private void release(final PoolEntry<HttpRoute, PooledConnection> entry, final ReleaseDecision decision) {
+        // described while we still own the entry: once released, another lease may take it
+        final String released = LOG.isDebugEnabled() ? DebugMessages.released(entry, decision) : null;
+        if (this.pool.isClosed()) {
+            // reconnected after shutdown reset it: the pool counts it as closed, so close it here
+            shutdownQuietly(entry.connection().connection);
+        }
+        this.pool.release(entry, decision.reusable, decision.keepAlive, decision.unit);
+        if (released != null) {
+            LOG.debug(released + DebugMessages.stats(this.pool, entry.route()));
         }
     }
 
@@ -543,9 +342,9 @@ public class RoutePoolConnectionManager
         Args.notNull(managedConn, "Managed Connection");
         Args.notNull(route, "HTTP route");
         final ManagedHttpClientConnection conn = leasedConnection(managedConn);
-        final HttpHost host = firstHop(route);
+        final HttpHost host = ConfigData.firstHop(route);
         this.connectionOperator.connect(
-                conn, host, route.getLocalSocketAddress(), connectTimeout, resolveSocketConfig(host), context);
+                conn, host, route.getLocalSocketAddress(), connectTimeout, this.configData.resolveSocketConfig(host), context);
     }
 
     /** Layers the target's protocol (TLS) over a tunnel through the operator, outside any pool lock. */
@@ -582,35 +381,13 @@ public class RoutePoolConnectionManager
      */
     @Override
     public void shutdown() {
-        this.cleanable.clean();
+        this.cleanup.clean();
     }
 
     /** Same as {@link #shutdown()}. */
     @Override
     public void close() {
         shutdown();
-    }
-
-    /** Runs once, from {@link #shutdown()} or from the Cleaner if the manager was dropped without it. */
-    private static final class ShutdownAction implements Runnable {
-        private final KeyedPool<HttpRoute, PooledConnection> pool;
-        private final AtomicBoolean isShutDown;
-
-        ShutdownAction(final KeyedPool<HttpRoute, PooledConnection> pool, final AtomicBoolean isShutDown) {
-            this.pool = pool;
-            this.isShutDown = isShutDown;
-        }
-
-        @Override
-        public void run() {
-            if (this.isShutDown.compareAndSet(false, true)) {
-                LOG.debug("Connection manager is shutting down");
-                // idle connections are closed politely (as HttpClient does), leased ones are shut down
-                // (reset), waiters fail
-                this.pool.close(CloseMode.IMMEDIATE);
-                LOG.debug("Connection manager shut down");
-            }
-        }
     }
 
     @Override
@@ -768,110 +545,6 @@ public class RoutePoolConnectionManager
     @Override
     public String toString() {
         return "RoutePoolConnectionManager" + this.pool + (this.isShutDown.get() ? " (shut down)" : "");
-    }
-
-    // ================================================================== internals
-
-    /** Default and per-host socket and connection configs, as HttpClient's {@code ConfigData}. */
-    static final class ConfigData {
-
-        private final Map<HttpHost, SocketConfig> socketConfigMap = new ConcurrentHashMap<>();
-        private final Map<HttpHost, ConnectionConfig> connectionConfigMap = new ConcurrentHashMap<>();
-        private volatile SocketConfig defaultSocketConfig;
-        private volatile ConnectionConfig defaultConnectionConfig;
-
-        SocketConfig getDefaultSocketConfig() {
-            return this.defaultSocketConfig;
-        }
-
-        void setDefaultSocketConfig(final SocketConfig defaultSocketConfig) {
-            this.defaultSocketConfig = defaultSocketConfig;
-        }
-
-        ConnectionConfig getDefaultConnectionConfig() {
-            return this.defaultConnectionConfig;
-        }
-
-        void setDefaultConnectionConfig(final ConnectionConfig defaultConnectionConfig) {
-            this.defaultConnectionConfig = defaultConnectionConfig;
-        }
-
-        SocketConfig getSocketConfig(final HttpHost host) {
-            return this.socketConfigMap.get(host);
-        }
-
-        void setSocketConfig(final HttpHost host, final SocketConfig socketConfig) {
-            this.socketConfigMap.put(host, socketConfig);
-        }
-
-        ConnectionConfig getConnectionConfig(final HttpHost host) {
-            return this.connectionConfigMap.get(host);
-        }
-
-        void setConnectionConfig(final HttpHost host, final ConnectionConfig connectionConfig) {
-            this.connectionConfigMap.put(host, connectionConfig);
-        }
-    }
-
-    /**
-     * pool-core's view of HttpClient's connections: creates them unconnected with the host's
-     * {@link ConnectionConfig} (no I/O), closes them with {@code close()} or, for
-     * {@link CloseMode#IMMEDIATE}, {@code shutdown()}.
-     */
-    static final class InternalConnectionFactory implements ConnectionFactory<HttpRoute, PooledConnection> {
-
-        private final ConfigData configData;
-        private final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connFactory;
-
-        InternalConnectionFactory(
-                final ConfigData configData,
-                final HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connFactory) {
-            this.configData = configData;
-            this.connFactory = connFactory != null ? connFactory : ManagedHttpClientConnectionFactory.INSTANCE;
-        }
-
-        @Override
-        public PooledConnection create(final HttpRoute route) {
-            ConnectionConfig config = null;
-            if (route.getProxyHost() != null) {
-                config = this.configData.getConnectionConfig(route.getProxyHost());
-            }
-            if (config == null) {
-                config = this.configData.getConnectionConfig(route.getTargetHost());
-            }
-            if (config == null) {
-                config = this.configData.getDefaultConnectionConfig();
-            }
-            if (config == null) {
-                config = ConnectionConfig.DEFAULT;
-            }
-            final ManagedHttpClientConnection conn = this.connFactory.create(route, config);
-            if (conn == null) {
-                throw new IllegalStateException("HttpConnectionFactory " + this.connFactory
-                        + " returned null for route " + route);
-            }
-            return new PooledConnection(conn);
-        }
-
-        @Override
-        public void close(final PooledConnection pooled, final CloseMode mode) {
-            try {
-                if (mode == CloseMode.IMMEDIATE) {
-                    pooled.connection.shutdown();
-                } else {
-                    pooled.connection.close();
-                }
-            } catch (final IOException ex) {
-                if (LOG.isDebugEnabled()) {
-                    LOG.debug("I/O exception closing connection " + pooled, ex);
-                }
-            }
-        }
-
-        @Override
-        public boolean isOpen(final PooledConnection pooled) {
-            return pooled.connection.isOpen();
-        }
     }
 
     /**
@@ -1068,6 +741,37 @@ public class RoutePoolConnectionManager
         public Builder listener(final PoolListener<HttpRoute> listener) {
             this.listener = Objects.requireNonNull(listener, "listener");
             return this;
+        }
+
+        /** The pool-core pool these options describe, its reports in HttpClient's terms and logged to commons-logging. */
+        KeyedPool<HttpRoute, PooledConnection> buildPool(final InternalConnectionFactory factory) {
+            final PoolBuilder<HttpRoute, PooledConnection> pb = KeyedPool.builder(factory)
+                    .maxTotal(this.maxTotal)
+                    .defaultMaxPerRoute(this.defaultMaxPerRoute)
+                    .timeToLive(this.timeToLive)
+                    .validateAfterInactivity(Duration.ofMillis(Math.max(0, this.validateAfterInactivityMs)))
+                    .validator(pooled -> !pooled.connection.isStale())
+                    .maintenanceInterval(this.maintenanceInterval)
+                    .maxIdleTime(this.maxIdleTime)
+                    .leakThreshold(this.leakThreshold)
+                    .captureLeaseStacks(this.captureLeaseStacks)
+                    .reclaimAbandonedAfter(this.reclaimAbandonedAfter)
+                    .stuckWaiterThreshold(this.stuckWaiterThreshold)
+                    .failOnSelfDeadlock(this.failOnSelfDeadlock)
+                    .listener(this.listener)
+                    .logger(new CommonsLoggingPoolLogger())
+                    .remedy(Diagnostic.Kind.SELF_DEADLOCK, HttpClientRemedies.SELF_DEADLOCK)
+                    .remedy(Diagnostic.Kind.LEAK_SUSPECTED, HttpClientRemedies.LEAK)
+                    .remedy(Diagnostic.Kind.STATE_MISMATCH, HttpClientRemedies.STATE_MISMATCH)
+                    .remedy(Diagnostic.Kind.WAITER_STUCK, HttpClientRemedies.STUCK_WAITER);
+            if (this.closeHalfClosedIdle) {
+                // run by maintenance on an idle connection it has taken out of the pool: no request can be using it
+                pb.idleProbe(pooled -> !pooled.connection.isStale());
+            }
+            if (this.maintenanceExecutor != null) {
+                pb.maintenanceExecutor(this.maintenanceExecutor);
+            }
+            return pb.build();
         }
 
         /**

@@ -285,80 +285,88 @@ class HttpClientIntegrationTest {
 
     @Test
     void aConnectionCarryingOneUsersTokenIsNeverHandedToAnother() throws Exception {
-        RoutePoolConnectionManager cm = manager();
-        cm.setDefaultMaxPerRoute(4);
-        CloseableHttpClient client = client(HttpClients.custom()
-                .setConnectionManager(cm)
-                .setUserTokenHandler(context -> context.getAttribute("user")));
-        String[] users = {"alice", "bob", "carol", "dave"};
-        Map<String, Set<Integer>> portsByUser = new ConcurrentHashMap<>();
-        List<Future<?>> done = new ArrayList<>();
-        for (String user : users) {
-            done.add(threads.submit(() -> {
-                HttpClientContext context = HttpClientContext.create();
-                context.setAttribute("user", user);
-                for (int i = 0; i < 10; i++) {
-                    HttpGet request = new HttpGet(server.url("/hello"));
-                    request.setHeader("X-User", user);
-                    try (CloseableHttpResponse response = client.execute(request, context)) {
-                        EntityUtils.consume(response.getEntity());
-                        portsByUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(clientPort(response));
+        try (CapturedReports reports = CapturedReports.start()) {
+            RoutePoolConnectionManager cm = manager();
+            cm.setDefaultMaxPerRoute(4);
+            CloseableHttpClient client = client(HttpClients.custom()
+                    .setConnectionManager(cm)
+                    .setUserTokenHandler(context -> context.getAttribute("user")));
+            String[] users = {"alice", "bob", "carol", "dave"};
+            Map<String, Set<Integer>> portsByUser = new ConcurrentHashMap<>();
+            List<Future<?>> done = new ArrayList<>();
+            for (String user : users) {
+                done.add(threads.submit(() -> {
+                    HttpClientContext context = HttpClientContext.create();
+                    context.setAttribute("user", user);
+                    for (int i = 0; i < 10; i++) {
+                        HttpGet request = new HttpGet(server.url("/hello"));
+                        request.setHeader("X-User", user);
+                        try (CloseableHttpResponse response = client.execute(request, context)) {
+                            EntityUtils.consume(response.getEntity());
+                            portsByUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(clientPort(response));
+                        }
+                        assertThat(context.getUserToken()).isEqualTo(user);
                     }
-                    assertThat(context.getUserToken()).isEqualTo(user);
-                }
-                return null;
-            }));
-        }
-        for (Future<?> f : done) {
-            f.get(20, TimeUnit.SECONDS);
-        }
-        assertThat(server.usersByPort.values()).allSatisfy(seen -> assertThat(seen).hasSize(1));
-        assertThat(portsByUser.values()).allSatisfy(ports -> assertThat(ports).hasSize(1));
-        assertThat(server.accepted.get()).as("one connection per user, each reused").isEqualTo(4);
+                    return null;
+                }));
+            }
+            for (Future<?> f : done) {
+                f.get(20, TimeUnit.SECONDS);
+            }
+            assertThat(server.usersByPort.values()).allSatisfy(seen -> assertThat(seen).hasSize(1));
+            assertThat(portsByUser.values()).allSatisfy(ports -> assertThat(ports).hasSize(1));
+            assertThat(server.accepted.get()).as("one connection per user, each reused").isEqualTo(4);
 
-        // a fifth user: the route is full of idle connections of other users; one is closed for eve
-        HttpClientContext eve = HttpClientContext.create();
-        eve.setAttribute("user", "eve");
-        HttpGet request = new HttpGet(server.url("/hello"));
-        request.setHeader("X-User", "eve");
-        try (CloseableHttpResponse response = client.execute(request, eve)) {
-            EntityUtils.consume(response.getEntity());
-            assertThat(server.usersByPort.get(clientPort(response))).containsExactly("eve");
+            // a fifth user: the route is full of idle connections of other users; one is closed for eve
+            HttpClientContext eve = HttpClientContext.create();
+            eve.setAttribute("user", "eve");
+            HttpGet request = new HttpGet(server.url("/hello"));
+            request.setHeader("X-User", "eve");
+            try (CloseableHttpResponse response = client.execute(request, eve)) {
+                EntityUtils.consume(response.getEntity());
+                assertThat(server.usersByPort.get(clientPort(response))).containsExactly("eve");
+            }
+            assertThat(server.accepted.get()).isEqualTo(5);
+            Await.until("the evicted connection ends", () -> server.ended.get() == 1);
+            assertThat(cm.getTotalStats().getAvailable()).isEqualTo(4);
+            assertThat(server.usersByPort.values()).allSatisfy(seen -> assertThat(seen).hasSize(1));
+            assertThat(reports.warnings()).as("the expected report").anySatisfy(m -> assertThat(m)
+                    .startsWith("State mismatch on route " + server.route() + ": a lease for state null"));
         }
-        assertThat(server.accepted.get()).isEqualTo(5);
-        Await.until("the evicted connection ends", () -> server.ended.get() == 1);
-        assertThat(cm.getTotalStats().getAvailable()).isEqualTo(4);
-        assertThat(server.usersByPort.values()).allSatisfy(seen -> assertThat(seen).hasSize(1));
     }
 
     // ---------------------------------------------------------------- leases held, waited for, aborted
 
     @Test
     void anUnconsumedStreamingEntityHoldsItsLeaseUntilConsumedOrClosed() throws Exception {
-        RoutePoolConnectionManager cm = manager();
-        cm.setMaxPerRoute(server.route(), 1);
-        CloseableHttpClient client = client(cm);
-        CloseableHttpResponse held = client.execute(new HttpGet(server.url("/hello")));
-        assertThat(cm.getTotalStats().getLeased()).isEqualTo(1);
+        try (CapturedReports reports = CapturedReports.start()) {
+            RoutePoolConnectionManager cm = manager();
+            cm.setMaxPerRoute(server.route(), 1);
+            CloseableHttpClient client = client(cm);
+            CloseableHttpResponse held = client.execute(new HttpGet(server.url("/hello")));
+            assertThat(cm.getTotalStats().getLeased()).isEqualTo(1);
 
-        HttpGet second = new HttpGet(server.url("/hello"));
-        second.setConfig(requestTimeout(200));
-        assertThatThrownBy(() -> client.execute(second))
-                .isInstanceOf(ConnectionPoolTimeoutException.class)
-                .hasMessageStartingWith("Timeout waiting for connection from pool")
-                .hasMessageContaining("maxPerRoute 1");
-        assertThat(cm.getTotalStats().toString()).isEqualTo("[leased: 1; pending: 0; available: 0; max: 20]");
+            HttpGet second = new HttpGet(server.url("/hello"));
+            second.setConfig(requestTimeout(200));
+            assertThatThrownBy(() -> client.execute(second))
+                    .isInstanceOf(ConnectionPoolTimeoutException.class)
+                    .hasMessageStartingWith("Timeout waiting for connection from pool")
+                    .hasMessageContaining("maxPerRoute 1");
+            assertThat(cm.getTotalStats().toString()).isEqualTo("[leased: 1; pending: 0; available: 0; max: 20]");
 
-        EntityUtils.consume(held.getEntity());
-        held.close();
-        assertThat(cm.getTotalStats().toString()).isEqualTo("[leased: 0; pending: 0; available: 1; max: 20]");
+            EntityUtils.consume(held.getEntity());
+            held.close();
+            assertThat(cm.getTotalStats().toString()).isEqualTo("[leased: 0; pending: 0; available: 1; max: 20]");
 
-        CloseableHttpResponse unread = client.execute(new HttpGet(server.url("/big")));
-        assertThat(clientPort(unread)).isEqualTo(clientPort(held));
-        assertThat(cm.getTotalStats().getLeased()).isEqualTo(1);
-        unread.close(); // HttpClient 4.5: closing the response closes the connection, no reuse
-        assertThat(cm.getTotalStats().toString()).isEqualTo("[leased: 0; pending: 0; available: 0; max: 20]");
-        Await.until("the server sees the connection end", () -> server.ended.get() == 1);
+            CloseableHttpResponse unread = client.execute(new HttpGet(server.url("/big")));
+            assertThat(clientPort(unread)).isEqualTo(clientPort(held));
+            assertThat(cm.getTotalStats().getLeased()).isEqualTo(1);
+            unread.close(); // HttpClient 4.5: closing the response closes the connection, no reuse
+            assertThat(cm.getTotalStats().toString()).isEqualTo("[leased: 0; pending: 0; available: 0; max: 20]");
+            Await.until("the server sees the connection end", () -> server.ended.get() == 1);
+            assertThat(reports.warnings()).as("the expected report").anySatisfy(m -> assertThat(m)
+                    .startsWith("Self-deadlock: thread \"" + Thread.currentThread().getName() + "\" asks for a connection to route " + server.route()));
+        }
     }
 
     @Test

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.routepool.core.PoolClosedException;
 import java.io.IOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -14,6 +16,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -23,6 +26,7 @@ import org.apache.http.HttpResponse;
 import org.apache.http.config.SocketConfig;
 import org.apache.http.conn.ConnectionPoolTimeoutException;
 import org.apache.http.conn.ConnectionRequest;
+import org.apache.http.conn.HttpConnectionFactory;
 import org.apache.http.conn.ManagedHttpClientConnection;
 import org.apache.http.conn.routing.HttpRoute;
 import org.apache.http.impl.conn.ConnectionShutdownException;
@@ -181,25 +185,29 @@ class ManagerContractTest {
 
     @Test
     void stateMatchingAsHttpClient() throws Exception {
-        HttpClientConnection conn = leaseConnected(null);
-        int port = exchange(conn);
-        cm.releaseConnection(conn, "alice", 0, TimeUnit.MILLISECONDS);
+        try (CapturedReports reports = CapturedReports.start()) {
+            HttpClientConnection conn = leaseConnected(null);
+            int port = exchange(conn);
+            cm.releaseConnection(conn, "alice", 0, TimeUnit.MILLISECONDS);
 
-        HttpClientConnection anonymous = cm.requestConnection(route, null).get(5, TimeUnit.SECONDS);
-        assertThat(anonymous.isOpen()).as("a null request never takes a connection with state").isFalse();
-        HttpClientConnection bob = cm.requestConnection(route, "bob").get(5, TimeUnit.SECONDS);
-        assertThat(bob.isOpen()).as("the route is at its limit of 2: the idle 'alice' one was closed for bob")
-                .isFalse();
-        cm.releaseConnection(anonymous, null, 0, TimeUnit.MILLISECONDS);
-        cm.releaseConnection(bob, null, 0, TimeUnit.MILLISECONDS);
+            HttpClientConnection anonymous = cm.requestConnection(route, null).get(5, TimeUnit.SECONDS);
+            assertThat(anonymous.isOpen()).as("a null request never takes a connection with state").isFalse();
+            HttpClientConnection bob = cm.requestConnection(route, "bob").get(5, TimeUnit.SECONDS);
+            assertThat(bob.isOpen()).as("the route is at its limit of 2: the idle 'alice' one was closed for bob")
+                    .isFalse();
+            cm.releaseConnection(anonymous, null, 0, TimeUnit.MILLISECONDS);
+            cm.releaseConnection(bob, null, 0, TimeUnit.MILLISECONDS);
 
-        HttpClientConnection alice = leaseConnected(null);
-        exchange(alice);
-        cm.releaseConnection(alice, "alice", 0, TimeUnit.MILLISECONDS);
-        HttpClientConnection aliceAgain = cm.requestConnection(route, "alice").get(5, TimeUnit.SECONDS);
-        assertThat(aliceAgain.isOpen()).isTrue();
-        assertThat(exchange(aliceAgain)).isNotEqualTo(port);
-        cm.releaseConnection(aliceAgain, "alice", 0, TimeUnit.MILLISECONDS);
+            HttpClientConnection alice = leaseConnected(null);
+            exchange(alice);
+            cm.releaseConnection(alice, "alice", 0, TimeUnit.MILLISECONDS);
+            HttpClientConnection aliceAgain = cm.requestConnection(route, "alice").get(5, TimeUnit.SECONDS);
+            assertThat(aliceAgain.isOpen()).isTrue();
+            assertThat(exchange(aliceAgain)).isNotEqualTo(port);
+            cm.releaseConnection(aliceAgain, "alice", 0, TimeUnit.MILLISECONDS);
+            assertThat(reports.warnings()).as("the expected report").anySatisfy(m -> assertThat(m)
+                    .startsWith("State mismatch on route " + route + ": a lease for state null opened a new connection"));
+        }
     }
 
     @Test
@@ -238,23 +246,27 @@ class ManagerContractTest {
 
     @Test
     void aTimeoutThrowsConnectionPoolTimeoutExceptionThatExplainsAndLeavesNothingBehind() throws Exception {
-        cm.setMaxPerRoute(route, 1);
-        HttpClientConnection held = leaseConnected(null);
-        ConnectionRequest request = cm.requestConnection(route, null);
-        long start = System.nanoTime();
-        assertThatThrownBy(() -> request.get(200, TimeUnit.MILLISECONDS))
-                .isInstanceOf(ConnectionPoolTimeoutException.class)
-                .hasMessageStartingWith("Timeout waiting for connection from pool")
-                .hasMessageContaining(route.toString())
-                .hasMessageContaining("maxPerRoute 1")
-                .hasMessageContaining("maxTotal 20");
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(200);
-        assertThat(cm.getStats(route).toString()).isEqualTo("[leased: 1; pending: 0; available: 0; max: 1]");
-        // As in HttpCore, a timed-out request may be tried again
-        cm.releaseConnection(held, null, 0, TimeUnit.MILLISECONDS);
-        HttpClientConnection got = request.get(1, TimeUnit.SECONDS);
-        assertThat(request.get(1, TimeUnit.SECONDS)).as("the same handle again").isSameAs(got);
-        cm.releaseConnection(got, null, 0, TimeUnit.MILLISECONDS);
+        try (CapturedReports reports = CapturedReports.start()) {
+            cm.setMaxPerRoute(route, 1);
+            HttpClientConnection held = leaseConnected(null);
+            ConnectionRequest request = cm.requestConnection(route, null);
+            long start = System.nanoTime();
+            assertThatThrownBy(() -> request.get(200, TimeUnit.MILLISECONDS))
+                    .isInstanceOf(ConnectionPoolTimeoutException.class)
+                    .hasMessageStartingWith("Timeout waiting for connection from pool")
+                    .hasMessageContaining(route.toString())
+                    .hasMessageContaining("maxPerRoute 1")
+                    .hasMessageContaining("maxTotal 20");
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isGreaterThanOrEqualTo(200);
+            assertThat(cm.getStats(route).toString()).isEqualTo("[leased: 1; pending: 0; available: 0; max: 1]");
+            // As in HttpCore, a timed-out request may be tried again
+            cm.releaseConnection(held, null, 0, TimeUnit.MILLISECONDS);
+            HttpClientConnection got = request.get(1, TimeUnit.SECONDS);
+            assertThat(request.get(1, TimeUnit.SECONDS)).as("the same handle again").isSameAs(got);
+            cm.releaseConnection(got, null, 0, TimeUnit.MILLISECONDS);
+            assertThat(reports.warnings()).as("the expected report").anySatisfy(m -> assertThat(m)
+                    .startsWith("Self-deadlock: thread \"" + Thread.currentThread().getName() + "\" asks for a connection to route " + route));
+        }
     }
 
     @Test
@@ -413,8 +425,61 @@ class ManagerContractTest {
                 .endsWith("[total available: 1; route allocated: 1 of 2; total allocated: 1 of 20]"));
     }
 
+    /**
+     * A request whose leased connection could not be prepared (resetting its socket timeout threw) gives the
+     * entry back and fails; a second {@code get} on it fails again instead of handing out the entry it gave back.
+     */
     @Test
-    void aManagerDroppedWithoutShutdownIsShutDownByTheCleaner() throws Exception {
+    void aRequestWhoseConnectionCouldNotBePreparedFailsAgainInsteadOfSharingIt() throws Exception {
+        AtomicBoolean setSocketTimeoutThrows = new AtomicBoolean();
+        HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> factory = (r, config) -> {
+            ManagedHttpClientConnection real = ManagedHttpClientConnectionFactory.INSTANCE.create(r, config);
+            return (ManagedHttpClientConnection) Proxy.newProxyInstance(getClass().getClassLoader(),
+                    new Class<?>[] {ManagedHttpClientConnection.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("setSocketTimeout") && setSocketTimeoutThrows.get()) {
+                            throw new IllegalStateException("injected setSocketTimeout failure");
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        };
+        RoutePoolConnectionManager failing = new RoutePoolConnectionManager(factory);
+        try {
+            HttpClientConnection conn = failing.requestConnection(route, null).get(5, TimeUnit.SECONDS);
+            failing.connect(conn, route, 5_000, context);
+            failing.routeComplete(conn, route, context);
+            conn.sendRequestHeader(new BasicHttpRequest("GET", "/hello"));
+            conn.flush();
+            HttpResponse response = conn.receiveResponseHeader();
+            conn.receiveResponseEntity(response);
+            EntityUtils.consume(response.getEntity());
+            failing.releaseConnection(conn, null, 10, TimeUnit.SECONDS);
+            assertThat(failing.getTotalStats().getAvailable()).isEqualTo(1);
+
+            setSocketTimeoutThrows.set(true); // reusing the open connection resets its socket timeout
+            ConnectionRequest request = failing.requestConnection(route, null);
+            assertThatThrownBy(() -> request.get(5, TimeUnit.SECONDS))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("injected");
+            assertThat(failing.getTotalStats().getLeased()).as("the lease went back").isZero();
+            assertThatThrownBy(() -> request.get(5, TimeUnit.SECONDS))
+                    .as("a second get must not hand out the entry the first get gave back")
+                    .isInstanceOf(ExecutionException.class).hasRootCauseMessage("injected setSocketTimeout failure");
+            assertThat(failing.getTotalStats().getLeased()).isZero();
+
+            setSocketTimeoutThrows.set(false);
+            HttpClientConnection fresh = failing.requestConnection(route, null).get(5, TimeUnit.SECONDS);
+            assertThat(failing.getTotalStats().getLeased()).isEqualTo(1);
+            failing.releaseConnection(fresh, null, 0, TimeUnit.MILLISECONDS);
+        } finally {
+            failing.shutdown();
+        }
+    }
+
+    @Test
+    void aManagerDroppedWithoutShutdownIsShutDownOnceUnreachable() throws Exception {
         leaveAnIdleConnectionInAnUnreachableManager();
         assertThat(server.ended.get()).isZero();
         Await.until("the cleaner closed the dropped manager's idle connection", () -> {

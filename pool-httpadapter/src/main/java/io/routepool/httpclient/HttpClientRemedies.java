@@ -1,0 +1,24 @@
+package io.routepool.httpclient;
+
+/** The remedies the pool's reports give, in HttpClient's terms (pool-core's defaults speak of leases). */
+final class HttpClientRemedies {
+
+    static final String SELF_DEADLOCK = "Each response not yet consumed or closed holds its connection:"
+            + " consume the entity (EntityUtils.consume(response.getEntity()), or read its stream to the end) or close"
+            + " the response (CloseableHttpResponse.close(), try-with-resources) before sending another request.";
+    static final String LEAK = "A response whose entity is never consumed or closed never gives its"
+            + " connection back: consume the entity (EntityUtils.consume) or close the response in a finally block or"
+            + " try-with-resources, also on error statuses and exceptions. Set captureLeaseStacks(true) on"
+            + " RoutePoolConnectionManager.builder() to see where each connection was leased.";
+    static final String STATE_MISMATCH = "HttpClient stores the user token (with client TLS certificates or"
+            + " NTLM: the principal) as the connection's state, and a request whose context has no user token only"
+            + " reuses connections without one. Set the same user token on every request context up front"
+            + " (HttpClientContext.setUserToken(token), or a shared context), or, if connections need no per-user"
+            + " isolation, disable connection state (HttpClientBuilder.disableConnectionState()).";
+    static final String STUCK_WAITER = "If the holders are leaked or self-deadlocked, fix them as those"
+            + " reports say; otherwise the route is too small for the load: raise setMaxPerRoute/setMaxTotal, and set"
+            + " RequestConfig.setConnectionRequestTimeout so that requests fail instead of hanging.";
+
+    private HttpClientRemedies() {
+    }
+}

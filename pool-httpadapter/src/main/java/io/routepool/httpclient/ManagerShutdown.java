@@ -1,0 +1,36 @@
+package io.routepool.httpclient;
+
+import io.routepool.core.CloseMode;
+import io.routepool.core.KeyedPool;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.apache.http.conn.routing.HttpRoute;
+
+/**
+ * A manager's shutdown, run once: from {@link RoutePoolConnectionManager#shutdown()}, or from
+ * {@link UnreachableCleanup} if the manager was dropped without it. Holds the pool and the flag, never the
+ * manager, so that the manager can become unreachable.
+ */
+final class ManagerShutdown implements Runnable {
+
+    private static final Log LOG = LogFactory.getLog(RoutePoolConnectionManager.class);
+
+    private final KeyedPool<HttpRoute, PooledConnection> pool;
+    private final AtomicBoolean isShutDown;
+
+    ManagerShutdown(final KeyedPool<HttpRoute, PooledConnection> pool, final AtomicBoolean isShutDown) {
+        this.pool = pool;
+        this.isShutDown = isShutDown;
+    }
+
+    @Override
+    public void run() {
+        if (this.isShutDown.compareAndSet(false, true)) {
+            LOG.debug("Connection manager is shutting down");
+            // idle connections are closed politely (as HttpClient does), leased ones are shut down (reset), waiters fail
+            this.pool.close(CloseMode.IMMEDIATE);
+            LOG.debug("Connection manager shut down");
+        }
+    }
+}
