@@ -18,9 +18,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The adapter's main classes are Java 8 bytecode (class file major version 52), as HttpClient 4.5 is: the build
- * compiles them with {@code --release 8} (pool-httpadapter/pom.xml), and this test fails if a class slips through
- * newer, for example from a stale incremental build or a changed compiler configuration.
+ * The main classes of both library modules this adapter ships with, pool-httpadapter and pool-core, are Java 8
+ * bytecode (class file major version 52), as HttpClient 4.5 is: the build compiles them with {@code --release 8}
+ * (pool-core's JFR events with {@code -source 8 -target 8}), and this test fails if a class slips through newer,
+ * for example from a stale incremental build or a changed compiler configuration.
  */
 class MainClassesAreJava8Test {
 
@@ -28,10 +29,20 @@ class MainClassesAreJava8Test {
 
     @Test
     void everyMainClassIsJava8Bytecode() throws Exception {
-        Map<String, Integer> versions = majorVersions(mainClassesLocation());
+        assertJava8(RoutePoolConnectionManager.class);
+    }
 
-        assertThat(versions).as("class files found in the adapter's main output").isNotEmpty();
-        assertThat(versions).as("the adapter's own classes").containsKey("io/routepool/httpclient/RoutePoolConnectionManager.class");
+    @Test
+    void everyPoolCoreClassIsJava8Bytecode() throws Exception {
+        assertJava8(io.routepool.core.PoolBuilder.class);
+    }
+
+    private static void assertJava8(Class<?> anchor) throws Exception {
+        Map<String, Integer> versions = majorVersions(mainClassesLocation(anchor));
+        String self = anchor.getName().replace('.', '/') + ".class";
+
+        assertThat(versions).as("class files found beside " + self).isNotEmpty();
+        assertThat(versions).as("the module's own classes").containsKey(self);
         Map<String, Integer> tooNew = new TreeMap<>();
         versions.forEach((file, major) -> {
             if (major > JAVA_8) {
@@ -42,8 +53,8 @@ class MainClassesAreJava8Test {
     }
 
     /** Where the main classes were loaded from: target/classes in the build, or a jar. */
-    private static Path mainClassesLocation() throws URISyntaxException {
-        return Paths.get(RoutePoolConnectionManager.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    private static Path mainClassesLocation(Class<?> anchor) throws URISyntaxException {
+        return Paths.get(anchor.getProtectionDomain().getCodeSource().getLocation().toURI());
     }
 
     /** Every .class file under {@code location} (a directory or a jar) with its major version. */
@@ -61,7 +72,7 @@ class MainClassesAreJava8Test {
             try (JarFile jar = new JarFile(location.toFile())) {
                 for (Enumeration<JarEntry> entries = jar.entries(); entries.hasMoreElements(); ) {
                     JarEntry entry = entries.nextElement();
-                    // a multi-release jar's META-INF/versions/N/ classes may be newer by design; the adapter has none
+                    // a multi-release jar's META-INF/versions/N/ classes may be newer by design; ours have none
                     if (entry.getName().endsWith(".class")) {
                         try (InputStream in = jar.getInputStream(entry)) {
                             versions.put(entry.getName(), majorVersion(in, entry.getName()));
