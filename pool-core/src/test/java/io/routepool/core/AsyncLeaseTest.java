@@ -6,48 +6,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.routepool.core.TestConnections.Conn;
-import java.util.ArrayDeque;
-import java.util.Deque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Regressions for the first concurrency review of pool-core (named after its findings). Async leases
- * on a hand-driven executor make the interleavings deterministic.
+ * Async leases and what is granted to them, on a hand-driven executor ({@link ManualExecutor}) that makes the
+ * interleavings deterministic: grants to a waiter cancelled meanwhile, entries handed back, a release racing a
+ * hand-off, a close racing a grant, an executor that refuses work.
  */
-class ReviewFindingsRegressionTest {
-
-    /** Runs submitted tasks only when told to; may refuse them. */
-    static final class ManualExecutor implements Executor {
-        final Deque<Runnable> tasks = new ArrayDeque<>();
-        final AtomicBoolean refuse = new AtomicBoolean();
-
-        @Override
-        public synchronized void execute(Runnable task) {
-            if (refuse.get()) {
-                throw new RejectedExecutionException("executor is full");
-            }
-            tasks.add(task);
-        }
-
-        void drain() {
-            for (;;) {
-                Runnable r;
-                synchronized (this) {
-                    r = tasks.poll();
-                }
-                if (r == null) {
-                    return;
-                }
-                r.run();
-            }
-        }
-    }
+class AsyncLeaseTest {
 
     final TestConnections conns = new TestConnections();
     final ManualExecutor executor = new ManualExecutor();
@@ -72,7 +42,7 @@ class ReviewFindingsRegressionTest {
     }
 
     @Test
-    void finding2_aRetryGrantOfACancelledWaiterGoesToTheNextWaiter() throws Exception {
+    void aRetryGrantOfACancelledWaiterGoesToTheNextWaiter() throws Exception {
         pool(1, 10);
         pool.lease("a", null, 0, SECONDS);
         CompletableFuture<PoolEntry<String, Conn>> first = waitAsync("a");
@@ -86,7 +56,7 @@ class ReviewFindingsRegressionTest {
     }
 
     @Test
-    void finding4_anEntryHandedBackKeepsItsKeepAliveAndIdleTime() throws Exception {
+    void anEntryHandedBackKeepsItsKeepAliveAndIdleTime() throws Exception {
         pool(1, 10);
         PoolEntry<String, Conn> e = pool.lease("a", null, 0, SECONDS);
         CompletableFuture<PoolEntry<String, Conn>> waiter = waitAsync("a");
@@ -101,7 +71,7 @@ class ReviewFindingsRegressionTest {
     }
 
     @Test
-    void finding5_aSecondReleaseDuringAHandOffIsRefused() throws Exception {
+    void aSecondReleaseDuringAHandOffIsRefused() throws Exception {
         pool(1, 10);
         PoolEntry<String, Conn> e = pool.lease("a", null, 0, SECONDS);
         CompletableFuture<PoolEntry<String, Conn>> waiter = waitAsync("a");
@@ -113,7 +83,7 @@ class ReviewFindingsRegressionTest {
     }
 
     @Test
-    void finding7_aWaiterGrantedAnEntryThatCloseImmediateShutFails() throws Exception {
+    void aWaiterGrantedAnEntryThatCloseImmediateShutFails() throws Exception {
         // a factory that cannot tell a closed connection (the default isOpen), so only the pool can
         ConnectionFactory<String, Conn> blind = new ConnectionFactory<>() {
             @Override
@@ -137,23 +107,7 @@ class ReviewFindingsRegressionTest {
     }
 
     @Test
-    void finding6_aCapacityWaiterRespectsARouteLimitLoweredWhileItWaited() throws Exception {
-        pool(2, 1);
-        PoolEntry<String, Conn> b = pool.lease("b", null, 0, SECONDS);
-        CompletableFuture<PoolEntry<String, Conn>> waiter = waitAsync("a"); // blocked on maxTotal
-        pool.setMaxPerRoute("a", 0);
-        pool.release(b, false);
-        executor.drain();
-        assertThat(waiter).isNotDone();
-        assertThat(conns.openPerRoute.getOrDefault("a", new java.util.concurrent.atomic.AtomicInteger()).get()).isZero();
-        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 1, 0, 0));
-        pool.setMaxPerRoute("a", 1);
-        executor.drain();
-        assertThat(waiter.get().route()).isEqualTo("a");
-    }
-
-    @Test
-    void finding3_anExecutorThatRefusesTheWakeUpLeaksNothing() throws Exception {
+    void anExecutorThatRefusesTheWakeUpLeaksNothing() throws Exception {
         pool(1, 10);
         PoolEntry<String, Conn> e = pool.lease("a", null, 0, SECONDS);
         CompletableFuture<PoolEntry<String, Conn>> waiter = waitAsync("a");
@@ -166,7 +120,7 @@ class ReviewFindingsRegressionTest {
     }
 
     @Test
-    void finding3_anExecutorThatRefusesTheFirstTaskFailsTheFuture() {
+    void anExecutorThatRefusesTheFirstTaskFailsTheFuture() {
         pool(1, 10);
         executor.refuse.set(true);
         CompletableFuture<PoolEntry<String, Conn>> f = pool.leaseAsync("a", null, 1, SECONDS);

@@ -17,6 +17,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Handler;
 import java.util.logging.Level;
 import java.util.logging.LogRecord;
@@ -542,6 +544,50 @@ class DiagnosticsTest {
         }
     }
 
+    /**
+     * Maintenance reclaims a lease while its lessee is still checking the entry (validation, outside any lock);
+     * the check fails. The lessee used to discard the reclaimed entry again: it unlinked it from a list it was no
+     * longer in (dropping the route's other leases from the leased list), closed it a second time and freed its
+     * units twice, so the route could open more connections than its limit.
+     */
+    @Test
+    void reclaimRacingALesseesFailedCheckFreesOnce() throws Exception {
+        AtomicReference<KeyedPool<String, Conn>> poolRef = new AtomicReference<>();
+        AtomicReference<PoolEntry<String, Conn>> other = new AtomicReference<>();
+        AtomicBoolean armed = new AtomicBoolean();
+        build(KeyedPool.builder(conns).defaultMaxPerRoute(2).maxTotal(2).timeSource(time)
+                .maintenanceInterval(Duration.ZERO).leakThreshold(Duration.ofSeconds(5))
+                .reclaimAbandonedAfter(Duration.ofSeconds(5))
+                .validateAfterInactivity(Duration.ofMillis(1))
+                .validator(c -> {
+                    if (armed.compareAndSet(true, false)) {
+                        time.advance(Duration.ofSeconds(10)); // the lessee's validation is slow
+                        try {
+                            other.set(poolRef.get().lease("a", null, 0, MILLISECONDS)); // a second, fresh lease
+                        } catch (Exception ex) {
+                            throw new AssertionError(ex);
+                        }
+                        poolRef.get().maintain(); // reclaims the lease under validation
+                        return false;             // and the validation fails
+                    }
+                    return true;
+                }));
+        poolRef.set(pool);
+        PoolEntry<String, Conn> first = pool.lease("a", null, 0, MILLISECONDS);
+        pool.release(first, true);
+        time.advance(Duration.ofSeconds(1));
+        armed.set(true);
+
+        PoolEntry<String, Conn> third = pool.lease("a", null, 0, MILLISECONDS);
+
+        assertThat(conns.doubleCloses.get()).as("connections closed twice").isZero();
+        assertThat(pool.leasedEntries()).as("the other leases stay in the leased list").containsExactlyInAnyOrder(other.get(), third);
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(2, 0, 0, 2));
+        assertThat(pool.getCounters().reclaimed()).isEqualTo(1);
+        assertThatThrownBy(() -> pool.lease("a", null, 0, MILLISECONDS)).as("the route is full")
+                .isInstanceOf(TimeoutException.class);
+    }
+
     // ================================================================== self-deadlock
 
     @Test
@@ -860,6 +906,49 @@ class DiagnosticsTest {
         pool.release(b, true);
     }
 
+    /**
+     * A capacity waiter is counted in {@code pending} only once its wait start is stamped. The time source makes
+     * the race that {@link #stuckCapacityWaiterIsReported} used to lose on a busy machine happen every time: a
+     * clock read of the waiter's thread made while the waiter shows as pending (to that thread, at least) returns
+     * only after the test, which awaits the waiter in {@code pending}, has moved the clock on 4 s, or once the
+     * test is blocked on a lock (then it cannot see the waiter yet). A stamp read after others could see the
+     * waiter would make the wait seem 4 s shorter, and the waiter would not be reported at the threshold.
+     */
+    @Test
+    void aCapacityWaiterShowsAsPendingOnlyOnceItsWaitIsStamped() throws Exception {
+        Thread test = Thread.currentThread();
+        AtomicBoolean moved = new AtomicBoolean();
+        TimeSource racingClock = () -> {
+            if (!moved.get() && Thread.currentThread().getName().equals("waiter-c") && pool.getStats("c").pending() == 1) {
+                Await.until("the test moved the clock on, or waits for a lock",
+                        () -> moved.get() || test.getState() == Thread.State.WAITING);
+            }
+            return time.nanoTime();
+        };
+        build(fake().timeSource(racingClock).maxTotal(2).defaultMaxPerRoute(2).stuckWaiterThreshold(Duration.ofSeconds(5)));
+        PoolEntry<String, Conn> a = now("a", null);
+        PoolEntry<String, Conn> b = now("b", null);
+        CompletableFuture<PoolEntry<String, Conn>> w = waiter("waiter-c", "c", 10, MINUTES);
+        awaitTotalPending(1);
+
+        time.advance(Duration.ofSeconds(4));
+        moved.set(true);
+        pool.maintain();
+        assertThat(listener.of(Diagnostic.Kind.WAITER_STUCK)).isEmpty();
+
+        time.advance(Duration.ofSeconds(1));
+        pool.maintain();
+        Diagnostic<String> stuck = listener.only(Diagnostic.Kind.WAITER_STUCK);
+        assertThat(stuck.route()).isEqualTo("c");
+        assertThat(stuck.thread()).isEqualTo("waiter-c");
+
+        pool.release(a, true);
+        PoolEntry<String, Conn> c = w.get(10, SECONDS);
+        assertThat(c.route()).isEqualTo("c");
+        pool.release(c, true);
+        pool.release(b, true);
+    }
+
     @Test
     void zeroStuckWaiterThresholdDisablesTheReport() throws Exception {
         build(fake().defaultMaxPerRoute(1).stuckWaiterThreshold(Duration.ZERO));
@@ -936,6 +1025,26 @@ class DiagnosticsTest {
                 .hasMessageStartingWith("Timeout waiting for connection from pool")
                 .hasMessageContaining("svc-a");
         assertThat(logs.records).isEmpty();
+    }
+
+    /**
+     * A lease that found every connection of the pool (maxTotal) leased by its own thread: the timeout
+     * message used to say that nothing was suspected, against the self-deadlock report made as it began to wait.
+     */
+    @Test
+    void theTimeoutMessageAgreesWithAPoolWideSelfDeadlock() throws Exception {
+        build(KeyedPool.builder(conns).defaultMaxPerRoute(5).maxTotal(2)
+                .maintenanceInterval(Duration.ZERO));
+        pool.lease("a", null, 0, MILLISECONDS);
+        pool.lease("b", null, 0, MILLISECONDS);
+
+        assertThatThrownBy(() -> pool.lease("c", null, 100, MILLISECONDS))
+                .isInstanceOf(TimeoutException.class)
+                .hasMessageContaining("Self-deadlock suspected")
+                .hasMessageContaining("maxTotal 2")
+                .hasMessageNotContaining("No leak, self-deadlock or state mismatch suspected");
+        assertThat(pool.getCounters().selfDeadlocks()).isEqualTo(1);
+        pool.close(CloseMode.IMMEDIATE);
     }
 
     // ================================================================== maintenance of idle connections
@@ -1104,6 +1213,79 @@ class DiagnosticsTest {
         assertThat(probed).as("every pass").containsExactly(e.connection(), e.connection());
     }
 
+    /**
+     * A probe of a healthy HttpClient connection waits its 1 ms read timeout, so probing every idle connection
+     * every pass made a pass grow with the number of idle connections. Probes now stop at a quarter of the
+     * interval and rotate: the least recently probed first.
+     */
+    @Test
+    void probesStayWithinTheirBudgetAndRotate() throws Exception {
+        FakeTime clock = new FakeTime(); // no tick: only the probes move it
+        List<Conn> probed = new CopyOnWriteArrayList<>();
+        // interval 1 h: the background task never comes due in this test; the budget is 15 min of the fake clock
+        java.util.concurrent.ScheduledThreadPoolExecutor never = new java.util.concurrent.ScheduledThreadPoolExecutor(1);
+        try {
+            build(KeyedPool.builder(conns).defaultMaxPerRoute(5).timeSource(clock)
+                    .maintenanceInterval(Duration.ofHours(1)).maintenanceExecutor(never)
+                    .idleProbe((Conn c) -> {
+                        probed.add(c);
+                        clock.advance(Duration.ofMinutes(6)); // each probe "takes" 6 min: 3 fit in 15 min
+                        return true;
+                    }));
+            List<PoolEntry<String, Conn>> all = new java.util.ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                all.add(pool.lease("a", null, 0, MILLISECONDS));
+            }
+            for (PoolEntry<String, Conn> e : all) {
+                pool.release(e, true);
+            }
+            clock.advance(Duration.ofSeconds(1));
+
+            pool.maintain();
+            assertThat(probed).as("first pass, within budget").hasSize(3);
+            List<Conn> first = List.copyOf(probed);
+            probed.clear();
+            pool.maintain();
+            assertThat(probed).as("second pass").hasSize(3);
+            assertThat(probed.subList(0, 2)).as("the two not probed yet go first")
+                    .doesNotContainAnyElementsOf(first)
+                    .hasSize(2);
+            assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 5, 5));
+            pool.close();
+        } finally {
+            never.shutdownNow();
+        }
+    }
+
+    /** While a connection is being probed, its route counts it as available (it used to vanish from the counts). */
+    @Test
+    void aConnectionUnderProbeIsCountedAsAvailable() throws Exception {
+        java.util.concurrent.CountDownLatch inProbe = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch finish = new java.util.concurrent.CountDownLatch(1);
+        build(KeyedPool.builder(conns).maintenanceInterval(Duration.ZERO)
+                .idleProbe((Conn c) -> {
+                    inProbe.countDown();
+                    try {
+                        return finish.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        throw new AssertionError(e);
+                    }
+                }));
+        pool.release(pool.lease("a", null, 0, MILLISECONDS), true);
+        Thread maintenance = new Thread(pool::maintain, "test-maintenance");
+        maintenance.start();
+        try {
+            assertThat(inProbe.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 1, 2));
+            assertThat(pool.getTotalStats()).isEqualTo(new PoolStats(0, 0, 1, 20));
+        } finally {
+            finish.countDown();
+            maintenance.join(10_000);
+        }
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 1, 2));
+        pool.close();
+    }
+
     // ================================================================== counters
 
     @Test
@@ -1129,6 +1311,27 @@ class DiagnosticsTest {
         Await.until("the granted wait is reported", Duration.ofSeconds(10), () -> listener.events.contains("waited a true"));
         assertThat(listener.events).containsExactlyInAnyOrder(
                 "created a 1", "waited a false", "closed a 1", "created a 2", "waited a true", "closed a 2");
+    }
+
+    /** reused is a counter: it must never go down (it did when a connection handed out for reuse failed its checks). */
+    @Test
+    void reusedNeverDecreases() throws Exception {
+        AtomicReference<KeyedPool<String, Conn>> poolRef = new AtomicReference<>();
+        AtomicReference<Long> seenDuringCheck = new AtomicReference<>();
+        build(KeyedPool.builder(conns).timeSource(time).maintenanceInterval(Duration.ZERO)
+                .validateAfterInactivity(Duration.ofMillis(1)).validator((Conn c) -> {
+                    seenDuringCheck.set(poolRef.get().getCounters().reused()); // the claim is counted by now
+                    return false;
+                }));
+        poolRef.set(pool);
+        pool.release(pool.lease("a", null, 0, MILLISECONDS), true);
+        time.advance(Duration.ofSeconds(1));
+
+        pool.release(pool.lease("a", null, 0, MILLISECONDS), true); // the idle one fails validation: a new one
+
+        assertThat(seenDuringCheck.get()).isEqualTo(1);
+        assertThat(pool.getCounters().reused()).as("read after the failed check").isGreaterThanOrEqualTo(seenDuringCheck.get());
+        pool.close();
     }
 
     // ================================================================== listener
@@ -1254,6 +1457,33 @@ class DiagnosticsTest {
         build(KeyedPool.builder(conns).maintenanceInterval(Duration.ZERO).maintenanceExecutor(exec));
         assertThat(exec.getQueue()).isEmpty();
         assertThat(exec.getTaskCount()).isZero();
+    }
+
+    /** The shared maintenance thread is a daemon that pins neither the creator's class loader nor its thread locals. */
+    @Test
+    void theSharedMaintenanceThreadPinsNothingOfItsCreator() throws Exception {
+        ClassLoader marker = new ClassLoader(getClass().getClassLoader()) { };
+        Thread creator = new Thread(() -> {
+            KeyedPool<String, Conn> pool = KeyedPool.builder(new TestConnections())
+                    .maintenanceInterval(Duration.ofMillis(10)).build();
+            try {
+                Await.until("a maintenance thread runs", () -> maintenanceThread() != null);
+            } finally {
+                pool.close();
+            }
+        }, "creator");
+        creator.setContextClassLoader(marker);
+        creator.start();
+        creator.join(10_000);
+        Thread t = maintenanceThread();
+        assertThat(t).isNotNull();
+        assertThat(t.isDaemon()).isTrue();
+        assertThat(t.getContextClassLoader()).isSameAs(Maintenance.class.getClassLoader()).isNotSameAs(marker);
+    }
+
+    private static Thread maintenanceThread() {
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().equals("routepool-maintenance")).findFirst().orElse(null);
     }
 
     // ================================================================== bad input
