@@ -18,6 +18,7 @@ for t in 1 2; do
     done
   done
 done
+[ "${ONLY_LEASE_RELEASE:-}" = 1 ] && { uptime > "$OUT/load-after.txt"; exit 0; }
 for side in A B; do
   jar="${!side}"
   java -jar "$jar" 'LeaseReleaseBenchmark\.leaseRelease$' -f 1 -wi 3 -i 3 -w 1s -r 1s -t 1 -p pool=ROUTEPOOL -p routes=1 \

@@ -34,7 +34,7 @@ final class CapacityQueue<R, C> {
     void remove(Waiter<R, C> w) {
         lock.lock();
         try {
-            queue.remove(w);
+            queue.withdraw(w);
             count = queue.size();
         } finally {
             lock.unlock();

@@ -112,24 +112,19 @@ final class HandOff<R, C> {
 
     /** Outside every lock: carries out a disposal. {@code serveWaiters}: a pooled entry may go to capacity waiters. */
     void finish(RouteSegment<R, C> seg, PoolEntry<R, C> entry, Disposal d, Waiter<R, C> handedTo, boolean serveWaiters) {
-        switch (d) {
-            case POOLED:
-                if (serveWaiters && capacity.count() != 0) {
-                    serveCapacityFromIdle();
-                }
-                return;
-            case HANDED_OFF:
-                handedTo.wake();
-                return;
-            case CLOSE:
-                calls.close(entry, CloseMode.GRACEFUL);
-                freeEntry(seg, entry);
-                return;
-            case ALREADY_CLOSED:
-                freeEntry(seg, entry);
-                return;
-            default:
-                throw new AssertionError(d);
+        // if-chain, not a switch: a switch on an enum reads a synthetic lookup array, on every release
+        if (d == Disposal.POOLED) {
+            if (serveWaiters && capacity.count() != 0) {
+                serveCapacityFromIdle();
+            }
+        } else if (d == Disposal.HANDED_OFF) {
+            handedTo.wake();
+        } else if (d == Disposal.CLOSE) {
+            calls.close(entry, CloseMode.GRACEFUL);
+            freeEntry(seg, entry);
+        } else {
+            assert d == Disposal.ALREADY_CLOSED : d;
+            freeEntry(seg, entry);
         }
     }
 

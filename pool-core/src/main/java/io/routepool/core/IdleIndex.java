@@ -7,27 +7,22 @@ import java.util.concurrent.locks.ReentrantLock;
  * the head, least-recently-released eviction from the tail. Guarded by the route segment's lock. Where a
  * per-state index will live: {@link #claim} is the one lookup by state.
  */
-final class IdleIndex<R, C> {
+final class IdleIndex<R, C> extends IntrusiveList<PoolEntry<R, C>> {
 
     private final ReentrantLock lock;
-    private final IntrusiveList<PoolEntry<R, C>> entries = new IntrusiveList<>();
 
     IdleIndex(ReentrantLock lock) {
         this.lock = lock;
     }
 
-    int size() {
-        return entries.size();
-    }
-
     /** Most recently released first; iterate with {@code e.next}. */
     PoolEntry<R, C> newest() {
-        return entries.head();
+        return head();
     }
 
     /** The least recently released idle entry (the eviction candidate), or null. */
     PoolEntry<R, C> oldest() {
-        return entries.tail();
+        return tail();
     }
 
     /**
@@ -37,22 +32,22 @@ final class IdleIndex<R, C> {
      */
     PoolEntry<R, C> claim(Object state) {
         assert lock.isHeldByCurrentThread();
-        PoolEntry<R, C> e = entries.head();
+        PoolEntry<R, C> e = head();
         if (e == null) {
             return null;
         }
         if (state != null) {
             for (; e != null; e = e.next) {
                 if (state.equals(e.state())) {
-                    entries.remove(e);
+                    remove(e);
                     return e;
                 }
             }
-            e = entries.head();
+            e = head();
         }
         for (; e != null; e = e.next) {
             if (e.state() == null) {
-                entries.remove(e);
+                remove(e);
                 return e;
             }
         }
@@ -62,7 +57,7 @@ final class IdleIndex<R, C> {
     /** A released entry becomes the most recently released. */
     void push(PoolEntry<R, C> e) {
         assert lock.isHeldByCurrentThread();
-        entries.addFirst(e);
+        addFirst(e);
     }
 
     /**
@@ -71,29 +66,30 @@ final class IdleIndex<R, C> {
      */
     void insertByReleaseTime(PoolEntry<R, C> e) {
         assert lock.isHeldByCurrentThread();
-        PoolEntry<R, C> after = entries.tail();
+        PoolEntry<R, C> after = tail();
         while (after != null && after.updated < e.updated) {
             after = after.prev;
         }
-        entries.insertAfter(after, e);
+        insertAfter(after, e);
     }
 
-    void remove(PoolEntry<R, C> e) {
+    /** Takes a given entry out (a sweep's or maintenance's choice). */
+    void take(PoolEntry<R, C> e) {
         assert lock.isHeldByCurrentThread();
-        entries.remove(e);
+        remove(e);
     }
 
     /** Takes out the least recently released entry, or returns null. */
     PoolEntry<R, C> removeOldest() {
         assert lock.isHeldByCurrentThread();
-        return entries.removeLast();
+        return removeLast();
     }
 
     /** Up to {@code max} distinct (by identity) states of idle entries, most recently released first. */
     Object[] states(int max) {
         Object[] out = new Object[max];
         int n = 0;
-        for (PoolEntry<R, C> e = entries.head(); e != null && n < max; e = e.next) {
+        for (PoolEntry<R, C> e = head(); e != null && n < max; e = e.next) {
             Object st = e.state();
             boolean seen = false;
             for (int i = 0; i < n; i++) {
@@ -109,7 +105,7 @@ final class IdleIndex<R, C> {
     /** How many idle entries a lease for {@code state} cannot use (they carry another state). */
     int unusableBy(Object state) {
         int n = 0;
-        for (PoolEntry<R, C> e = entries.head(); e != null; e = e.next) {
+        for (PoolEntry<R, C> e = head(); e != null; e = e.next) {
             if (!Waiter.canUse(state, e.state())) {
                 n++;
             }

@@ -4,9 +4,10 @@ package io.routepool.core;
  * The one doubly linked list of the pool: idle entries, leased entries, route waiters and capacity waiters
  * are each one of these. Not thread-safe: each list is guarded by the lock of its owner (a route's lists by
  * the route segment's lock, the capacity queue by its own), which the owner asserts before calling in.
- * Removal from the middle is O(1), which state matching and waiter cancellation need.
+ * Removal from the middle is O(1), which state matching and waiter cancellation need. {@link IdleIndex} and
+ * {@link WaiterQueue} extend it (rather than hold one) so that a route's hot fields are one hop from its segment.
  */
-final class IntrusiveList<N extends Linked<N>> {
+class IntrusiveList<N extends Linked<N>> {
 
     private N head;
     private N tail;

@@ -200,7 +200,7 @@ abstract class Lessee<R, C> extends Waiter<R, C> {
             RouteSegment<R, C> seg = segment;
             seg.lock.lock();
             try {
-                seg.waiters.remove(this);
+                seg.waiters.withdraw(this);
             } finally {
                 seg.lock.unlock();
             }

@@ -21,6 +21,13 @@ import java.util.concurrent.TimeoutException;
 final class RoutePool<R, C> implements KeyedPool<R, C> {
 
     private final PoolParts<R, C> p;
+    // the parts the fast paths use, one hop from the façade
+    private final Segments<R, C> segments;
+    private final Clocks clocks;
+    private final LeaseLedger ledger;
+    private final Connections<R, C> connections;
+    private final PoolState pool;
+    private final HandOff<R, C> handOff;
     private final LimitChanges<R, C> limits;
     private final Sweeper<R, C> sweeper;
     private final MaintenancePass<R, C> maintenance;
@@ -30,6 +37,12 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
 
     RoutePool(PoolBuilder<R, C> b) {
         this.p = new PoolParts<>(b);
+        this.segments = p.segments;
+        this.clocks = p.clocks;
+        this.ledger = p.ledger;
+        this.connections = p.connections;
+        this.pool = p.pool;
+        this.handOff = p.handOff;
         this.limits = new LimitChanges<>(p);
         this.sweeper = new Sweeper<>(p);
         this.maintenance = new MaintenancePass<>(p);
@@ -53,17 +66,17 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         long timeoutNanos = Arithmetic.timeoutNanos(timeout, unit);
         Arithmetic.requireRoute(route);
         Thread me = Thread.currentThread();
-        Throwable site = p.ledger.site(me);
+        Throwable site = ledger.site(me);
         long start = Clocks.UNSET;
-        RouteSegment<R, C> seg = p.segments.get(route);
+        RouteSegment<R, C> seg = segments.get(route);
         if (seg != null) {
             PoolEntry<R, C> e;
             while ((e = claimIdle(seg, state, me, site)) != null) {
-                long now = p.connections.checkTime(e);
+                long now = connections.checkTime(e);
                 if (start == Clocks.UNSET) {
                     start = now;
                 }
-                if (p.connections.checkOut(e, now) != null) {
+                if (connections.checkOut(e, now) != null) {
                     return e;
                 }
             }
@@ -72,10 +85,10 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     }
 
     private PoolEntry<R, C> claimIdle(RouteSegment<R, C> seg, Object state, Thread me, Throwable site) {
-        long now = p.clocks.leaseTime();
+        long now = clocks.leaseTime();
         seg.lock.lock();
         try {
-            if (seg.isRetired() || p.pool.closed) {
+            if (seg.isRetired() || pool.closed) {
                 return null;
             }
             PoolEntry<R, C> e = seg.claimIdle(state);
@@ -91,7 +104,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     @Override
     public LeaseRequest<R, C> newRequest(R route, Object state) {
         Arithmetic.requireRoute(route);
-        p.pool.ensureOpen();
+        pool.ensureOpen();
         return new BlockingLease<>(p, route, state);
     }
 
@@ -102,7 +115,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         try {
             timeoutNanos = Arithmetic.timeoutNanos(timeout, unit);
             Arithmetic.requireRoute(route);
-            p.pool.ensureOpen();
+            pool.ensureOpen();
         } catch (IllegalArgumentException | PoolClosedException refused) {
             CompletableFuture<PoolEntry<R, C>> failed = new CompletableFuture<>();
             failed.completeExceptionally(refused);
@@ -130,11 +143,11 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             throw new IllegalArgumentException("entry must not be null");
         }
         RouteSegment<R, C> seg = entry.segment;
-        if (seg.owner != p.segments) {
+        if (seg.owner != segments) {
             throw new IllegalStateException("Entry " + entry + " was not leased from this pool");
         }
-        long now = p.clocks.now();
-        p.clocks.released(now);
+        long now = clocks.now();
+        clocks.released(now);
         Waiter<R, C> w = null;
         HandOff.Disposal d;
         seg.lock.lock();
@@ -152,7 +165,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
                     entry.updated = now;
                     long validity = entry.validityDeadlineNanos();
                     entry.expiry = keepAliveNanos > 0 ? Math.min(Arithmetic.saturatedAdd(now, keepAliveNanos), validity) : validity;
-                    w = p.handOff.placeLocked(seg, entry, false);
+                    w = handOff.placeLocked(seg, entry, false);
                 }
                 d = HandOff.disposal(entry, w);
             }
@@ -163,7 +176,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             p.diagnosis.lateRelease(entry, now);
             return;
         }
-        p.handOff.finish(seg, entry, d, w, true);
+        handOff.finish(seg, entry, d, w, true);
     }
 
     // ================================================================== limits

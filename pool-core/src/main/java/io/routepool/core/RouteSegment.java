@@ -226,14 +226,14 @@ final class RouteSegment<R, C> {
     /** Detaches a given idle entry (a sweep's or maintenance's choice). */
     void detachIdle(PoolEntry<R, C> e) {
         assert held();
-        idle.remove(e);
+        idle.take(e);
         e.detach();
     }
 
     /** An idle entry is taken out for a probe; it still counts as available. */
     void startProbe(PoolEntry<R, C> e) {
         assert held();
-        idle.remove(e);
+        idle.take(e);
         e.startProbe();
         probing++;
     }

@@ -10,37 +10,31 @@ import java.util.concurrent.locks.ReentrantLock;
  * guarding lock. A node that stopped waiting (abandoned, or granted meanwhile) may still be linked until its
  * owner withdraws it or a granter passes over it; both unlink at most once.
  */
-final class WaiterQueue<R, C> {
+final class WaiterQueue<R, C> extends IntrusiveList<Waiter<R, C>> {
 
     private final ReentrantLock lock;
-    private final IntrusiveList<Waiter<R, C>> nodes = new IntrusiveList<>();
 
     WaiterQueue(ReentrantLock lock) {
         this.lock = lock;
     }
 
-    /** Linked nodes, waiting or not (what stats count as pending until the owners withdraw). */
-    int size() {
-        return nodes.size();
-    }
-
     /** Oldest first; iterate with {@code w.next}. Under the lock. */
     Waiter<R, C> oldest() {
         assert lock.isHeldByCurrentThread();
-        return nodes.head();
+        return head();
     }
 
     /** Links a node that its owner has just set WAITING. */
     void enqueue(Waiter<R, C> w) {
         assert lock.isHeldByCurrentThread();
-        nodes.addLast(w);
+        addLast(w);
     }
 
     /** Unlinks {@code w} if it is still linked (its owner withdrawing it). */
-    void remove(Waiter<R, C> w) {
+    void withdraw(Waiter<R, C> w) {
         assert lock.isHeldByCurrentThread();
-        if (nodes.contains(w)) {
-            nodes.remove(w);
+        if (contains(w)) {
+            remove(w);
         }
     }
 
@@ -55,13 +49,13 @@ final class WaiterQueue<R, C> {
     Waiter<R, C> grantOldest(Grant kind, PoolEntry<R, C> entry, PoolEntry<R, C> victim, boolean victimOwnsRouteUnit,
             RouteSegment<R, C> onlySegment, boolean matchState, Object entryState) {
         assert lock.isHeldByCurrentThread();
-        Waiter<R, C> w = nodes.head();
+        Waiter<R, C> w = head();
         while (w != null) {
             Waiter<R, C> next = w.next;
             if (!w.isWaiting()) {
-                nodes.remove(w);
+                remove(w);
             } else if ((onlySegment == null || w.segment == onlySegment) && (!matchState || Waiter.canUse(w.state, entryState))) {
-                nodes.remove(w);
+                remove(w);
                 if (w.grant(kind, entry, victim, victimOwnsRouteUnit)) {
                     return w;
                 }
@@ -81,8 +75,8 @@ final class WaiterQueue<R, C> {
         assert lock.isHeldByCurrentThread();
         List<Waiter<R, C>> failed = new ArrayList<>();
         Waiter<R, C> w;
-        while ((w = nodes.head()) != null) {
-            nodes.remove(w);
+        while ((w = head()) != null) {
+            remove(w);
             if (w.grant(Grant.FAILED, null, null, false)) {
                 failed.add(w);
             }

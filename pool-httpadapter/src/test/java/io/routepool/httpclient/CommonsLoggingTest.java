@@ -1,15 +1,9 @@
 package io.routepool.httpclient;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.routepool.core.CloseMode;
-import io.routepool.core.ConnectionFactory;
-import io.routepool.core.KeyedPool;
-import io.routepool.core.PoolEntry;
 import io.routepool.core.PoolLogger;
 import java.io.IOException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -196,55 +190,8 @@ class CommonsLoggingTest {
         cm.releaseConnection(anonymous, null, 10, TimeUnit.SECONDS);
     }
 
-    /**
-     * Whether pool-core writes its reports to the {@link PoolLogger} it was built with. pool-core at de6d3d7 accepts
-     * {@code PoolBuilder.logger} but still writes to {@code System.Logger}; its rewrite routes them. Asked of
-     * pool-core alone, with a state mismatch (a report pool-core logs at once, on the lessee's thread).
-     */
-    private static boolean poolCoreWritesToItsPoolLogger() throws Exception {
-        List<String> written = new CopyOnWriteArrayList<>();
-        PoolLogger probe = new PoolLogger() {
-            @Override
-            public boolean isEnabled(String name, Level level) {
-                return true;
-            }
-
-            @Override
-            public void log(String name, Level level, String message, Throwable thrown) {
-                written.add(name);
-            }
-        };
-        ConnectionFactory<String, Object> factory = new ConnectionFactory<String, Object>() {
-            @Override
-            public Object create(String r) {
-                return new Object();
-            }
-
-            @Override
-            public void close(Object connection, CloseMode mode) {
-            }
-        };
-        boolean julWasOn = DIAGNOSTICS_JUL.getUseParentHandlers();
-        DIAGNOSTICS_JUL.setUseParentHandlers(false); // pool-core without the seam reports to JUL: keep it out of the build log
-        try (KeyedPool<String, Object> pool = KeyedPool.builder(factory).logger(probe).maintenanceInterval(Duration.ZERO).build()) {
-            PoolEntry<String, Object> first = pool.lease("probe", "u", 1, TimeUnit.SECONDS);
-            first.setState("u");
-            pool.release(first, true);
-            pool.release(pool.lease("probe", null, 1, TimeUnit.SECONDS), true);
-        } finally {
-            DIAGNOSTICS_JUL.setUseParentHandlers(julWasOn);
-        }
-        return written.contains(PoolLogger.DIAGNOSTICS);
-    }
-
-    private static void assumePoolCoreWritesToItsPoolLogger() throws Exception {
-        assumeTrue(poolCoreWritesToItsPoolLogger(), "pool-core does not yet write its reports to PoolBuilder.logger"
-                + " (at de6d3d7 it still uses System.Logger); this test runs once it does");
-    }
-
     @Test
     void thePoolsReportsGoThroughCommonsLoggingUnderPoolCoresLoggerNames() throws Exception {
-        assumePoolCoreWritesToItsPoolLogger();
         RoutePoolConnectionManager cm = new RoutePoolConnectionManager();
         try {
             causeAStateMismatch(cm);
@@ -276,7 +223,6 @@ class CommonsLoggingTest {
 
     @Test
     void aLoggingBackendThatThrowsCostsNoLease() throws Exception {
-        assumePoolCoreWritesToItsPoolLogger();
         RoutePoolConnectionManager cm = new RoutePoolConnectionManager();
         throwing = true;
         try {
