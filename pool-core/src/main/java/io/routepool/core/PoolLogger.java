@@ -62,6 +62,7 @@ final class JulLogger implements PoolLogger {
         Logger logger = Logger.getLogger(name);
         LogRecord record = new LogRecord(jul(level), message);
         record.setLoggerName(name);
+        record.setSourceClassName(null); // not this class: formatters then show the logger's name as the source
         record.setThrown(thrown);
         logger.log(record);
     }

@@ -22,9 +22,11 @@ class KeyedPoolSemanticsTest {
     final TestConnections conns = new TestConnections();
     final FakeTime time = new FakeTime(1);
     KeyedPool<String, Conn> pool;
+    /** The pools of this class log here; the expected reports are asserted (see the tear-down). */
+    final CapturedLog log = new CapturedLog();
 
     KeyedPool<String, Conn> pool(int maxPerRoute, int maxTotal) {
-        pool = KeyedPool.builder(conns).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal).timeSource(time).maintenanceInterval(Duration.ZERO).build();
+        pool = KeyedPool.builder(conns).logger(log).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal).timeSource(time).maintenanceInterval(Duration.ZERO).build();
         return pool;
     }
 
@@ -33,6 +35,8 @@ class KeyedPoolSemanticsTest {
         if (pool != null) {
             pool.close();
         }
+        // the state-matching tests make state mismatches, reported once per route; nothing else may be reported
+        assertThat(log.warnings()).allMatch(m -> m.startsWith("State mismatch on route "), "state-mismatch reports only");
     }
 
     PoolEntry<String, Conn> now(String route, Object state) throws Exception {
@@ -41,7 +45,7 @@ class KeyedPoolSemanticsTest {
 
     @Test
     void defaultsAreHttpCoresBasicConnPool() {
-        pool = KeyedPool.builder(conns).build();
+        pool = KeyedPool.builder(conns).logger(log).build();
         assertThat(pool.getMaxTotal()).isEqualTo(20);
         assertThat(pool.getDefaultMaxPerRoute()).isEqualTo(2);
         assertThat(pool.getTotalStats()).isEqualTo(new PoolStats(0, 0, 0, 20));
@@ -166,7 +170,7 @@ class KeyedPoolSemanticsTest {
 
     @Test
     void expiredEntriesAreClosedAtLeaseAndTheSearchGoesOn() throws Exception {
-        pool = KeyedPool.builder(conns).defaultMaxPerRoute(3).timeSource(time).maintenanceInterval(Duration.ZERO).timeToLive(Duration.ofSeconds(10)).build();
+        pool = KeyedPool.builder(conns).logger(log).defaultMaxPerRoute(3).timeSource(time).maintenanceInterval(Duration.ZERO).timeToLive(Duration.ofSeconds(10)).build();
         PoolEntry<String, Conn> e1 = now("a", null);
         time.advance(Duration.ofSeconds(5));
         PoolEntry<String, Conn> e2 = now("a", null);
@@ -198,7 +202,7 @@ class KeyedPoolSemanticsTest {
     void validationRunsOnlyAfterInactivityAndAFailureContinuesTheLease() throws Exception {
         List<Conn> validated = new ArrayList<>();
         java.util.Set<Conn> stale = new java.util.HashSet<>();
-        pool = KeyedPool.builder(conns).timeSource(time).maintenanceInterval(Duration.ZERO).validateAfterInactivity(Duration.ofSeconds(2))
+        pool = KeyedPool.builder(conns).logger(log).timeSource(time).maintenanceInterval(Duration.ZERO).validateAfterInactivity(Duration.ofSeconds(2))
                 .validator((Conn c) -> {
                     validated.add(c);
                     return !stale.contains(c);
@@ -236,7 +240,7 @@ class KeyedPoolSemanticsTest {
 
     @Test
     void validatorThatThrowsCountsAsInvalid() throws Exception {
-        pool = KeyedPool.builder(conns).timeSource(time).maintenanceInterval(Duration.ZERO).validateAfterInactivity(Duration.ofMillis(1))
+        pool = KeyedPool.builder(conns).logger(log).timeSource(time).maintenanceInterval(Duration.ZERO).validateAfterInactivity(Duration.ofMillis(1))
                 .validator((Conn c) -> {
                     throw new IllegalStateException("boom");
                 }).build();

@@ -27,11 +27,13 @@ import org.junit.jupiter.api.Timeout;
 class KeyedPoolWaitingTest {
 
     final TestConnections conns = new TestConnections();
+    /** The pools of this class log here; the expected reports are asserted (see the tear-down). */
+    final CapturedLog log = new CapturedLog();
     final ExecutorService threads = Executors.newCachedThreadPool();
     KeyedPool<String, Conn> pool;
 
     KeyedPool<String, Conn> pool(int maxPerRoute, int maxTotal) {
-        pool = KeyedPool.builder(conns).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal).build();
+        pool = KeyedPool.builder(conns).logger(log).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal).build();
         return pool;
     }
 
@@ -43,6 +45,8 @@ class KeyedPoolWaitingTest {
         threads.shutdownNow();
         assertThat(threads.awaitTermination(10, SECONDS)).isTrue();
         assertThat(conns.doubleCloses.get()).isZero();
+        // the one report these tests provoke: a thread that waits for the connections it holds itself
+        assertThat(log.warnings()).allMatch(m -> m.startsWith("Self-deadlock: thread \""), "self-deadlock reports only");
     }
 
     Future<PoolEntry<String, Conn>> leaseInBackground(String route, Object state) {
@@ -171,6 +175,9 @@ class KeyedPoolWaitingTest {
                 .isInstanceOf(TimeoutException.class).hasMessageContaining("after 50 ms").hasMessageContaining("route a");
         assertThatThrownBy(() -> pool.lease("b", null, 50, MILLISECONDS))
                 .isInstanceOf(TimeoutException.class).hasMessageContaining("maxTotal 1");
+        assertThat(log.warnings()).as("this thread waited for the one connection it holds, on its route and on the pool")
+                .hasSize(2).allMatch(m -> m.startsWith("Self-deadlock: thread \"")).anyMatch(m -> m.contains("(maxPerRoute 1)"))
+                .anyMatch(m -> m.contains("(maxTotal 1)"));
         assertThat(pool.getTotalStats()).isEqualTo(new PoolStats(1, 0, 0, 1));
         assertThat(pool.getStats("b")).isEqualTo(new PoolStats(0, 0, 0, 1));
         pool.release(e, true);

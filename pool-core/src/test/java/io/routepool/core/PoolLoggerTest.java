@@ -4,8 +4,6 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,25 +13,6 @@ import org.junit.jupiter.api.Test;
  */
 class PoolLoggerTest {
 
-    /** Records what the pool logs; optionally throws on every call, after recording. */
-    static final class RecordingLogger implements PoolLogger {
-        final List<String> records = new CopyOnWriteArrayList<>();
-        volatile boolean fail;
-
-        @Override
-        public boolean isEnabled(String name, Level level) {
-            return true;
-        }
-
-        @Override
-        public void log(String name, Level level, String message, Throwable thrown) {
-            records.add(name + " " + level + " " + message + (thrown == null ? "" : " [" + thrown.getClass().getSimpleName() + "]"));
-            if (fail) {
-                throw new IllegalStateException("logger broken");
-            }
-        }
-    }
-
     private static KeyedPool<String, TestConnections.Conn> pool(ConnectionFactory<String, TestConnections.Conn> conns,
             PoolLogger logger) {
         return KeyedPool.builder(conns).maintenanceInterval(Duration.ZERO).defaultMaxPerRoute(1).logger(logger).build();
@@ -41,7 +20,7 @@ class PoolLoggerTest {
 
     @Test
     void reportsGoToTheBuildersLoggerUnderTheDiagnosticsName() throws Exception {
-        RecordingLogger logger = new RecordingLogger();
+        CapturedLog logger = new CapturedLog();
         TestConnections conns = new TestConnections();
         try (KeyedPool<String, TestConnections.Conn> pool = pool(conns, logger)) {
             PoolEntry<String, TestConnections.Conn> e = pool.lease("a", null, 1, SECONDS);
@@ -50,13 +29,13 @@ class PoolLoggerTest {
             pool.release(pool.lease("a", null, 1, SECONDS), true); // takes over the token connection: a state mismatch
 
             assertThat(logger.records).hasSize(1);
-            assertThat(logger.records.get(0)).startsWith(PoolLogger.DIAGNOSTICS + " WARNING State mismatch on route a");
+            assertThat(logger.records.get(0).toString()).startsWith(PoolLogger.DIAGNOSTICS + " WARNING State mismatch on route a");
         }
     }
 
     @Test
     void aFailingCloseIsLoggedUnderThePoolName() throws Exception {
-        RecordingLogger logger = new RecordingLogger();
+        CapturedLog logger = new CapturedLog();
         TestConnections books = new TestConnections();
         ConnectionFactory<String, TestConnections.Conn> conns = new ConnectionFactory<String, TestConnections.Conn>() {
             @Override
@@ -86,7 +65,7 @@ class PoolLoggerTest {
 
     @Test
     void aLoggerThatThrowsCostsNoLease() throws Exception {
-        RecordingLogger logger = new RecordingLogger();
+        CapturedLog logger = new CapturedLog();
         logger.fail = true;
         TestConnections conns = new TestConnections();
         try (KeyedPool<String, TestConnections.Conn> pool = pool(conns, logger)) {
