@@ -106,7 +106,7 @@ final class Eviction<R, C> {
      * freeCapacity - 1 rule). Both segment locks are held, lower order first, so no observer sees the victim
      * gone without the lease counted.
      */
-    void forLease(RouteSegment<R, C> seg, Object state, Result<R, C> out) {
+    void forLease(RouteSegment<R, C> seg, Waiter<R, C> lessee, long now, Result<R, C> out) {
         for (;;) {
             RouteSegment<R, C> best = lruSegment();
             RouteSegment<R, C> first = best == null || seg.order <= best.order ? seg : best;
@@ -116,7 +116,7 @@ final class Eviction<R, C> {
                 second.lock.lock();
             }
             try {
-                if (decideLocked(seg, best, state, out)) {
+                if (decideLocked(seg, best, lessee, now, out)) {
                     return;
                 }
             } finally {
@@ -128,15 +128,20 @@ final class Eviction<R, C> {
         }
     }
 
-    /** Under both locks; false if the victim segment raced away (look again). */
-    private boolean decideLocked(RouteSegment<R, C> seg, RouteSegment<R, C> best, Object state, Result<R, C> out) {
+    /**
+     * Under both locks; false if the victim segment raced away (look again). An idle entry that appeared on the
+     * route meanwhile is claimed for {@code lessee}, whose lease (borrower, time, site) is recorded at once.
+     */
+    private boolean decideLocked(RouteSegment<R, C> seg, RouteSegment<R, C> best, Waiter<R, C> lessee, long now,
+            Result<R, C> out) {
         out.entry = null;
         if (seg.isRetired() || pool.closed) {
             out.outcome = Outcome.AGAIN;
             return true;
         }
-        PoolEntry<R, C> hit = seg.claimIdle(state);
+        PoolEntry<R, C> hit = seg.claimIdle(lessee.state);
         if (hit != null) {
+            LeaseLedger.lease(hit, lessee.requester, lessee.isAsync(), now, lessee.leaseSite);
             out.outcome = Outcome.HIT;
             out.entry = hit;
             return true;

@@ -101,7 +101,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
             countMismatch(s, true);
         }
         if (s.ownLeases != null) {
-            SelfDeadlockException deadlock = selfDeadlock(seg.max(p.pool.defaultMaxPerRoute), "maxPerRoute", s.ownLeases);
+            SelfDeadlockException deadlock = selfDeadlock(s.max, "maxPerRoute", s.ownLeases);
             if (s.outcome == RouteStep.Outcome.SELF_DEADLOCK) {
                 throw deadlock;
             }
@@ -151,7 +151,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
     /** The route has room, the pool has none: evict across routes, or wait on maxTotal. */
     private PoolEntry<R, C> whenPoolFull(RouteSegment<R, C> seg, RouteStep<R, C> s) throws TimeoutException, IOException {
         Eviction.Result<R, C> r = evicted;
-        p.eviction.forLease(seg, state, r);
+        p.eviction.forLease(seg, this, p.clocks.leaseTime(), r);
         switch (r.outcome) {
             case AGAIN:
                 return null;

@@ -44,7 +44,10 @@ final class RouteSegment<R, C> {
     private int probing;
     /** Route units held by this route's waiters in the pool's capacity queue. */
     private int reserved;
-    /** Of those, the waiters already linked in the capacity queue (stats count them as pending). */
+    /**
+     * Of those, the waiters that joined the capacity queue (stats count them as pending): raised in the critical
+     * section that links the node, lowered when its owner handles its grant or withdraws it.
+     */
     private int capacityWaiters;
     /** Route units in use (see the invariants). */
     private int allocated;

@@ -32,6 +32,8 @@ final class RouteStep<R, C> {
     }
 
     Outcome outcome;
+    /** The route's limit the decision was made against (named by a self-deadlock report). */
+    int max;
     PoolEntry<R, C> entry;
     long id;
     List<PoolEntry<R, C>> surplus;
@@ -69,6 +71,7 @@ final class RouteStep<R, C> {
     private void decideFull(RouteSegment<R, C> seg, PoolState pool, Clocks clocks, Thread requester, boolean waits,
             boolean mismatchCounted, boolean checkSelfDeadlock, boolean failOnSelfDeadlock) {
         int max = seg.max(pool.defaultMaxPerRoute);
+        this.max = max;
         int idle = seg.idleCount();
         if (idle > 0 && !mismatchCounted) {
             // nothing idle matched: every idle entry of the route carries another state

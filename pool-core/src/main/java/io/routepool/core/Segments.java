@@ -1,5 +1,7 @@
 package io.routepool.core;
 
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.Set;
@@ -132,8 +134,13 @@ final class Segments<R, C> {
 
     // ---------------------------------------------------------------- purge and counts
 
-    /** Removes empty segments from the map (each retired under its lock). */
+    /**
+     * Removes empty segments from the map (each retired under its lock), and their nodes from the idle segments: a
+     * retired segment never holds an entry again, and left there it would pin its route and make the next
+     * eviction scan visit every route that was ever purged.
+     */
     void purgeEmpty() {
+        Set<RouteSegment<R, C>> retiredIdle = null;
         synchronized (retiredReused) { // taken before any segment lock, as reusedTotal does
             for (RouteSegment<R, C> seg : map.values()) {
                 seg.lock.lock();
@@ -141,11 +148,21 @@ final class Segments<R, C> {
                     if (!seg.isRetired() && seg.isEmpty()) {
                         retiredReused.addAndGet(seg.retire());
                         map.remove(seg.route, seg);
+                        if (seg.inIdleSegments) {
+                            seg.inIdleSegments = false;
+                            if (retiredIdle == null) {
+                                retiredIdle = Collections.newSetFromMap(new IdentityHashMap<>());
+                            }
+                            retiredIdle.add(seg);
+                        }
                     }
                 } finally {
                     seg.lock.unlock();
                 }
             }
+        }
+        if (retiredIdle != null) {
+            idleSegments.removeIf(retiredIdle::contains); // one pass, whatever the number purged
         }
     }
 
