@@ -23,6 +23,8 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     private final PoolParts<R, C> p;
     // the parts the fast paths use, one hop from the façade
     private final Segments<R, C> segments;
+    private final java.util.concurrent.ConcurrentHashMap<R, RouteSegment<R, C>> segmentMap;
+    private final TimeSource timeSource;
     private final Clocks clocks;
     private final LeaseLedger ledger;
     private final Connections<R, C> connections;
@@ -38,6 +40,8 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     RoutePool(PoolBuilder<R, C> b) {
         this.p = new PoolParts<>(b);
         this.segments = p.segments;
+        this.segmentMap = p.segments.map();
+        this.timeSource = p.clocks.source;
         this.clocks = p.clocks;
         this.ledger = p.ledger;
         this.connections = p.connections;
@@ -68,7 +72,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         Thread me = Thread.currentThread();
         Throwable site = ledger.site(me);
         long start = Clocks.UNSET;
-        RouteSegment<R, C> seg = segments.get(route);
+        RouteSegment<R, C> seg = segmentMap.get(route);
         if (seg != null) {
             PoolEntry<R, C> e;
             while ((e = claimIdle(seg, state, me, site)) != null) {
@@ -146,7 +150,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         if (seg.owner != segments) {
             throw new IllegalStateException("Entry " + entry + " was not leased from this pool");
         }
-        long now = clocks.now();
+        long now = timeSource.nanoTime();
         clocks.released(now);
         Waiter<R, C> w = null;
         HandOff.Disposal d;

@@ -40,6 +40,11 @@ final class Segments<R, C> {
         return map.get(route);
     }
 
+    /** The map itself, for the façade's fast path (one hop fewer); read only. */
+    ConcurrentHashMap<R, RouteSegment<R, C>> map() {
+        return map;
+    }
+
     /** The route's segment, created if absent (then registered with the route's own limit, if it has one). */
     RouteSegment<R, C> getOrCreate(R route) {
         RouteSegment<R, C> seg = map.get(route);
