@@ -48,6 +48,14 @@ final class CapturedReports implements AutoCloseable {
         return new CapturedReports();
     }
 
+    /** The WARNING records so far whose message contains all of {@code parts}. */
+    List<LogRecord> warningRecords(String... parts) {
+        return records.stream()
+                .filter(r -> r.getLevel() == Level.WARNING)
+                .filter(r -> r.getMessage() != null && java.util.Arrays.stream(parts).allMatch(r.getMessage()::contains))
+                .collect(Collectors.toList());
+    }
+
     /** The messages of the WARNING records so far. */
     List<String> warnings() {
         return records.stream()

@@ -32,10 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.logging.Handler;
-import java.util.logging.Level;
 import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.stream.Collectors;
 import jdk.jfr.FlightRecorder;
 import jdk.jfr.Recording;
@@ -68,28 +65,11 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class DiagnosticsIntegrationTest {
 
-    private static final String DIAGNOSTICS_LOGGER = "io.routepool.core.PoolDiagnostics";
-    /** Held strongly: JUL holds loggers weakly, and the handler must stay on this very instance. */
-    private static final Logger DIAGNOSTICS_JUL = Logger.getLogger(DIAGNOSTICS_LOGGER);
     /** Maps every host name to 127.0.0.1, so that ka.test and plain.test are distinct routes to one server. */
     private static final DnsResolver LOOPBACK = host -> new InetAddress[] {InetAddress.getLoopbackAddress()};
 
-    private final List<LogRecord> records = new CopyOnWriteArrayList<>();
-    private final Handler capture = new Handler() {
-        @Override
-        public void publish(LogRecord record) {
-            records.add(record);
-        }
-
-        @Override
-        public void flush() {
-        }
-
-        @Override
-        public void close() {
-        }
-    };
-    private boolean useParentHandlers;
+    /** The pool's reports while a test runs: asserted where expected, kept out of the build log. */
+    private CapturedReports reports;
 
     private final List<Diagnostic<HttpRoute>> diagnostics = new CopyOnWriteArrayList<>();
     /** When (System.nanoTime) the pool closed a connection of each route, in order. */
@@ -112,10 +92,7 @@ class DiagnosticsIntegrationTest {
 
     @BeforeEach
     void start() throws IOException {
-        capture.setLevel(Level.ALL);
-        DIAGNOSTICS_JUL.addHandler(capture);
-        useParentHandlers = DIAGNOSTICS_JUL.getUseParentHandlers();
-        DIAGNOSTICS_JUL.setUseParentHandlers(false); // the expected warnings stay out of the build log
+        reports = CapturedReports.start();
         server = TestServer.start(Map.of(
                 "/ka1", (request, response, context) -> {
                     response.setHeader("Keep-Alive", "timeout=1");
@@ -131,8 +108,7 @@ class DiagnosticsIntegrationTest {
                 resources.get(i).close();
             }
         } finally {
-            DIAGNOSTICS_JUL.removeHandler(capture);
-            DIAGNOSTICS_JUL.setUseParentHandlers(useParentHandlers);
+            reports.close();
         }
     }
 
@@ -194,10 +170,7 @@ class DiagnosticsIntegrationTest {
 
     /** WARNING records of the diagnostics logger whose message contains all of {@code parts}. */
     private List<LogRecord> warnings(String... parts) {
-        return records.stream()
-                .filter(r -> r.getLevel() == Level.WARNING)
-                .filter(r -> r.getMessage() != null && List.of(parts).stream().allMatch(r.getMessage()::contains))
-                .collect(Collectors.toList());
+        return reports.warningRecords(parts);
     }
 
     private static String stack(Throwable t) {
