@@ -136,7 +136,7 @@ final class AsyncLease<R, C> extends LeaseAttempt<R, C> {
 
         private static java.util.concurrent.ScheduledThreadPoolExecutor create() {
             java.util.concurrent.ScheduledThreadPoolExecutor e = new java.util.concurrent.ScheduledThreadPoolExecutor(1,
-                    Maintenance.daemonThreads("routepool-lease-timer"));
+                    DaemonThreads.named("routepool-lease-timer"));
             e.setRemoveOnCancelPolicy(true);
             e.setKeepAliveTime(Maintenance.IDLE_THREAD_KEEP_ALIVE_SECONDS, TimeUnit.SECONDS);
             e.allowCoreThreadTimeOut(true);

@@ -27,10 +27,19 @@ final class ManagerShutdown implements Runnable {
     @Override
     public void run() {
         if (this.isShutDown.compareAndSet(false, true)) {
-            LOG.debug("Connection manager is shutting down");
-            // idle connections are closed politely (as HttpClient does), leased ones are shut down (reset), waiters fail
-            this.pool.close(CloseMode.IMMEDIATE);
-            LOG.debug("Connection manager shut down");
+            try {
+                LOG.debug("Connection manager is shutting down");
+            } catch (final RuntimeException logFailed) {
+                // a failing logging backend must not keep the pool open
+            } finally {
+                // idle connections are closed politely (as HttpClient does), leased ones are shut down (reset), waiters fail
+                this.pool.close(CloseMode.IMMEDIATE);
+            }
+            try {
+                LOG.debug("Connection manager shut down");
+            } catch (final RuntimeException logFailed) {
+                // the pool is closed; nothing else to do
+            }
         }
     }
 }

@@ -21,6 +21,11 @@ final class PoolConnectionRequest implements ConnectionRequest {
     /** The manager's logger: HttpClient's users find "Connection leased" there. */
     private static final Log LOG = LogFactory.getLog(RoutePoolConnectionManager.class);
 
+    /**
+     * The manager, never read: a request (or a thread waiting in its get) keeps its manager reachable, as HttpClient's
+     * inner request class does, so that the manager is not shut down as unreachable under a live request.
+     */
+    private final Object manager;
     private final KeyedPool<HttpRoute, PooledConnection> pool;
     private final ConfigData configData;
     /** The manager's shut-down flag: a lease started after shutdown fails at once, as in HttpClient. */
@@ -33,11 +38,13 @@ final class PoolConnectionRequest implements ConnectionRequest {
     private Throwable failure;
 
     PoolConnectionRequest(
+            final Object manager,
             final KeyedPool<HttpRoute, PooledConnection> pool,
             final ConfigData configData,
             final AtomicBoolean isShutDown,
             final HttpRoute route,
             final KeyedPool.LeaseRequest<HttpRoute, PooledConnection> lease) {
+        this.manager = manager;
         this.pool = pool;
         this.configData = configData;
         this.isShutDown = isShutDown;
@@ -80,11 +87,15 @@ final class PoolConnectionRequest implements ConnectionRequest {
         }
         final ConnectionProxy leased = prepare(entry);
         this.proxy = leased;
-        if (LOG.isDebugEnabled()) {
-            final String message = DebugMessages.leased(entry);
-            if (message != null) {
-                LOG.debug(message + DebugMessages.stats(this.pool, this.route));
+        try {
+            if (LOG.isDebugEnabled()) {
+                final String message = DebugMessages.leased(entry);
+                if (message != null) {
+                    LOG.debug(message + DebugMessages.stats(this.pool, this.route));
+                }
             }
+        } catch (final RuntimeException logFailed) {
+            // the lease succeeded and is the caller's: a failing logging backend must not lose it
         }
         return leased;
     }

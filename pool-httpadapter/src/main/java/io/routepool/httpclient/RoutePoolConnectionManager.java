@@ -259,7 +259,7 @@ public class RoutePoolConnectionManager
         } catch (final PoolClosedException ex) {
             throw LeaseExceptions.refused(ex);
         }
-        return new PoolConnectionRequest(this.pool, this.configData, this.isShutDown, route, lease);
+        return new PoolConnectionRequest(this, this.pool, this.configData, this.isShutDown, route, lease);
     }
 
     private ConnectionProxy proxyOf(final HttpClientConnection conn) {

@@ -6,6 +6,7 @@ import java.lang.ref.ReferenceQueue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
+import io.routepool.core.DaemonThreads;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 
@@ -50,10 +51,9 @@ final class UnreachableCleanup {
         PENDING.add(registration);
         synchronized (LOCK) {
             if (thread == null) {
-                final Thread t = new Thread(UnreachableCleanup::drain, THREAD_NAME);
-                t.setDaemon(true);
-                // not the registering thread's context class loader: that could pin a web application's loader
-                t.setContextClassLoader(UnreachableCleanup.class.getClassLoader());
+                // pins nothing of the registering thread: its context class loader, thread locals (Java 9+) or
+                // access-control context could hold a web application's class loader
+                final Thread t = DaemonThreads.newThread(UnreachableCleanup::drain, THREAD_NAME);
                 t.start();
                 thread = t;
             }
@@ -84,17 +84,32 @@ final class UnreachableCleanup {
         } finally {
             synchronized (LOCK) {
                 if (thread == Thread.currentThread()) {
-                    thread = null; // ended by an Error: the next registration starts another
+                    thread = null; // ended by a VirtualMachineError: a successor takes what is pending
+                    if (!PENDING.isEmpty()) {
+                        final Thread t = DaemonThreads.newThread(UnreachableCleanup::drain, THREAD_NAME);
+                        t.start();
+                        thread = t;
+                    }
                 }
             }
         }
     }
 
+    /** As the JDK's Cleaner: whatever an action throws, the thread goes on (a VirtualMachineError excepted). */
     private static void runQuietly(final Registration registration) {
         try {
             registration.clean();
-        } catch (final RuntimeException | LinkageError | AssertionError ex) {
-            LOG.warn("Shutting down an unreachable RoutePoolConnectionManager failed", ex);
+        } catch (final Throwable ex) {
+            if (ex instanceof VirtualMachineError) {
+                throw (VirtualMachineError) ex;
+            }
+            try {
+                LOG.warn("Shutting down an unreachable RoutePoolConnectionManager failed", ex);
+            } catch (final Throwable logFailed) {
+                if (logFailed instanceof VirtualMachineError) {
+                    throw (VirtualMachineError) logFailed;
+                }
+            }
         }
     }
 

@@ -56,6 +56,8 @@ class CommonsLoggingTest {
     static volatile boolean recording;
     /** While true, a recording {@link RecordingLog} of pool-core's loggers throws from every write, after recording it. */
     static volatile boolean throwing;
+    /** While set, a recording {@link RecordingLog} of any logger throws from writing a message that starts with it. */
+    static volatile String throwOnPrefix;
 
     /**
      * A commons-logging {@link Log} that records while a test of this class runs and otherwise behaves exactly as
@@ -76,7 +78,7 @@ class CommonsLoggingTest {
                 return false;
             }
             RECORDED.add(new Entry(name, level, message, thrown));
-            if (throwsNow()) {
+            if (throwsNow() || throwsFor(message)) {
                 throw new IllegalStateException("injected logging failure");
             }
             return true;
@@ -85,6 +87,11 @@ class CommonsLoggingTest {
         /** Only pool-core's loggers: the adapter's and HttpClient's own logging is not what is under test. */
         private boolean throwsNow() {
             return throwing && name.startsWith("io.routepool.core.");
+        }
+
+        private boolean throwsFor(Object message) {
+            String prefix = throwOnPrefix;
+            return prefix != null && String.valueOf(message).startsWith(prefix);
         }
 
         private boolean enabled(boolean delegated) {
@@ -145,6 +152,7 @@ class CommonsLoggingTest {
         LogFactory.releaseAll(); // the next LogFactory.getLog discovers the backend again, from the property
         RECORDED.clear();
         throwing = false;
+        throwOnPrefix = null;
         recording = true;
     }
 
@@ -152,6 +160,7 @@ class CommonsLoggingTest {
     void restoreCommonsLogging() {
         recording = false;
         throwing = false;
+        throwOnPrefix = null;
         try {
             server.close();
         } finally {
@@ -233,6 +242,57 @@ class CommonsLoggingTest {
                     .as("the backend was asked, and threw").hasSize(1);
         } finally {
             throwing = false;
+            cm.shutdown();
+        }
+    }
+
+    /**
+     * The adapter's own debug line after a lease: a backend that throws there must not fail the request or lose the
+     * lease. The manager's logger is a static field, bound to whichever backend was current when its class loaded in
+     * this JVM (this class's recording one, or java.util.logging), so both throw here.
+     */
+    @Test
+    void aLoggingBackendThatThrowsOnTheLeasedLineCostsNoLease() throws Exception {
+        Logger julManager = Logger.getLogger(RoutePoolConnectionManager.class.getName());
+        java.util.concurrent.atomic.AtomicInteger julAsked = new java.util.concurrent.atomic.AtomicInteger();
+        Handler throwingHandler = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getMessage() != null && record.getMessage().startsWith("Connection leased")) {
+                    julAsked.incrementAndGet();
+                    throw new IllegalStateException("injected logging failure");
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        java.util.logging.Level previousLevel = julManager.getLevel();
+        boolean previousParents = julManager.getUseParentHandlers();
+        julManager.setLevel(java.util.logging.Level.FINE);
+        julManager.setUseParentHandlers(false);
+        julManager.addHandler(throwingHandler);
+        RoutePoolConnectionManager cm = new RoutePoolConnectionManager();
+        throwOnPrefix = "Connection leased";
+        try {
+            HttpClientConnection conn = cm.requestConnection(route, null).get(5, TimeUnit.SECONDS);
+
+            assertThat(conn).isNotNull();
+            assertThat(julAsked.get() + recorded(RoutePoolConnectionManager.class.getName(), "DEBUG", "Connection leased").size())
+                    .as("the backend was asked, and threw").isEqualTo(1);
+            assertThat(cm.getTotalStats().getLeased()).isEqualTo(1);
+            cm.releaseConnection(conn, null, 0, TimeUnit.MILLISECONDS);
+            assertThat(cm.getTotalStats().getLeased()).isZero();
+        } finally {
+            throwOnPrefix = null;
+            julManager.removeHandler(throwingHandler);
+            julManager.setUseParentHandlers(previousParents);
+            julManager.setLevel(previousLevel);
             cm.shutdown();
         }
     }

@@ -497,4 +497,30 @@ class ManagerContractTest {
         assertThat(dropped.getTotalStats().getAvailable()).isEqualTo(1);
         Await.until("the server accepted it", () -> server.accepted.get() == 1);
     }
+
+    /**
+     * A request keeps its manager reachable, as HttpClient's does: a thread may wait in {@code get} while nothing
+     * else references the manager, and the manager must not be shut down as unreachable under it. A collected canary
+     * shows that a full collection ran.
+     */
+    @Test
+    void aPendingRequestKeepsItsManagerReachable() throws Exception {
+        RoutePoolConnectionManager cm = new RoutePoolConnectionManager();
+        cm.setDefaultMaxPerRoute(1);
+        HttpClientConnection held = cm.requestConnection(route, null).get(5, TimeUnit.SECONDS);
+        ConnectionRequest waiting = cm.requestConnection(route, null);
+        java.lang.ref.WeakReference<RoutePoolConnectionManager> manager = new java.lang.ref.WeakReference<>(cm);
+        cm = null;
+        java.lang.ref.WeakReference<Object> canary = new java.lang.ref.WeakReference<>(new Object());
+        Await.until("a full collection ran", () -> {
+            System.gc();
+            return canary.get() == null;
+        });
+
+        assertThat(manager.get()).as("the manager, reachable through its request").isNotNull();
+        manager.get().releaseConnection(held, null, 0, TimeUnit.MILLISECONDS);
+        HttpClientConnection next = waiting.get(5, TimeUnit.SECONDS);
+        manager.get().releaseConnection(next, null, 0, TimeUnit.MILLISECONDS);
+        manager.get().shutdown();
+    }
 }
