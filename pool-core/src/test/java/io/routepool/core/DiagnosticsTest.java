@@ -918,9 +918,11 @@ class DiagnosticsTest {
     void aCapacityWaiterShowsAsPendingOnlyOnceItsWaitIsStamped() throws Exception {
         Thread test = Thread.currentThread();
         AtomicBoolean moved = new AtomicBoolean();
+        AtomicBoolean held = new AtomicBoolean(); // once: only the read that stamps the wait start is held back
         TimeSource racingClock = () -> {
-            if (!moved.get() && Thread.currentThread().getName().equals("waiter-c") && pool.getStats("c").pending() == 1) {
-                Await.until("the test moved the clock on, or waits for a lock",
+            if (!moved.get() && !held.get() && Thread.currentThread().getName().equals("waiter-c")
+                    && pool.getStats("c").pending() == 1 && held.compareAndSet(false, true)) {
+                Await.until("the test moved the clock on, or waits for a lock", Duration.ofSeconds(10),
                         () -> moved.get() || test.getState() == Thread.State.WAITING);
             }
             return time.nanoTime();
