@@ -14,16 +14,14 @@ final class Diagnosis<R, C> {
 
     private final Segments<R, C> segments;
     private final PoolState pool;
-    private final CapacityQueue<R, C> capacity;
     private final Clocks clocks;
     private final Diagnostics<R> diagnostics;
     private final Settings settings;
 
-    Diagnosis(Segments<R, C> segments, PoolState pool, CapacityQueue<R, C> capacity, Clocks clocks,
+    Diagnosis(Segments<R, C> segments, PoolState pool, Clocks clocks,
             Diagnostics<R> diagnostics, Settings settings) {
         this.segments = segments;
         this.pool = pool;
-        this.capacity = capacity;
         this.clocks = clocks;
         this.diagnostics = diagnostics;
         this.settings = settings;
@@ -191,10 +189,5 @@ final class Diagnosis<R, C> {
         LeaseInfo<R> info = LeaseLedger.lateRelease(entry, now);
         diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LATE_RELEASE, entry.route(),
                 Reports.lateRelease(info, settings.reclaimAfterNanos), Diagnostics.one(info), info.holder()), null);
-    }
-
-    /** Whether capacity waiters wait (maintenance does not probe then). */
-    boolean capacityWaitersWait() {
-        return capacity.count() != 0;
     }
 }

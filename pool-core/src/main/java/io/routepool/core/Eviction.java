@@ -139,9 +139,8 @@ final class Eviction<R, C> {
             out.outcome = Outcome.AGAIN;
             return true;
         }
-        PoolEntry<R, C> hit = seg.claimIdle(lessee.state);
+        PoolEntry<R, C> hit = LeaseLedger.claim(seg, lessee.state, lessee.requester, lessee.isAsync(), now, lessee.leaseSite);
         if (hit != null) {
-            LeaseLedger.lease(hit, lessee.requester, lessee.isAsync(), now, lessee.leaseSite);
             out.outcome = Outcome.HIT;
             out.entry = hit;
             return true;

@@ -33,7 +33,7 @@ final class LeaseLedger {
 
     /** Under the entry's lock: the entry's new lease, held by {@code borrower} since {@code now}. */
     static void lease(PoolEntry<?, ?> e, Thread borrower, boolean async, long now, Throwable site) {
-        assert e.lock.isHeldByCurrentThread();
+        assert e.segment.lock.isHeldByCurrentThread();
         e.borrower = borrower;
         e.asyncLease = async;
         e.leasedAt = now;
@@ -42,9 +42,23 @@ final class LeaseLedger {
         e.leakReported = false;
     }
 
+    /**
+     * Under seg.lock: claims the route's most recently released idle entry that {@code state} can use (see
+     * {@link IdleIndex#claim}) for a new lease and records it, or returns null. Every claim goes through here, so
+     * none can hand out an entry that still carries its previous lease's holder and time.
+     */
+    static <R, C> PoolEntry<R, C> claim(RouteSegment<R, C> seg, Object state, Thread borrower, boolean async, long now,
+            Throwable site) {
+        PoolEntry<R, C> e = seg.claimIdle(state);
+        if (e != null) {
+            lease(e, borrower, async, now, site);
+        }
+        return e;
+    }
+
     /** Under the entry's lock, at release: the entry stops holding its borrower and lease site. */
     static void release(PoolEntry<?, ?> e) {
-        assert e.lock.isHeldByCurrentThread();
+        assert e.segment.lock.isHeldByCurrentThread();
         e.borrower = null;
         if (e.leaseSite != null) {
             e.leaseSite = null;

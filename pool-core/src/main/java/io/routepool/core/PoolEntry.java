@@ -65,13 +65,11 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
     static final int CLOSED = 11;
     private static final int STATE_BITS = 0xF;
 
-    /** Guarded by {@link #lock}; see the table above. */
+    /** Guarded by the segment's lock; see the table above. */
     private int word;
 
+    /** The entry's route pool, whose lock guards the state word, the links and the lease fields. */
     final RouteSegment<R, C> segment;
-    /** The segment's lock, which guards the state word, the links and the lease fields. */
-    final java.util.concurrent.locks.ReentrantLock lock;
-    private final R route;
     private final long id;
     private final C connection;
     private final long created;
@@ -83,7 +81,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
     long updated;
     long expiry;
 
-    // Who holds the current lease (LeaseLedger; guarded by lock): written when the entry is leased or granted,
+    // Who holds the current lease (LeaseLedger; guarded by the segment's lock): written when the entry is leased or granted,
     // read by maintenance and reports under the lock. borrower and leaseSite are cleared at release so that an
     // idle entry keeps no thread or stack reachable.
     /** The thread that asked for the lease (for an async lease, the thread that called leaseAsync). */
@@ -102,13 +100,11 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
     Throwable leaseSite;
     /** This lease was reported as a suspected leak (once per lease). */
     boolean leakReported;
-    /** When maintenance last probed this idle connection (guarded by lock; read racily to order probes). */
+    /** When maintenance last probed this idle connection (guarded by the segment's lock; read racily to order probes). */
     long lastProbed = Long.MIN_VALUE;
 
     PoolEntry(RouteSegment<R, C> segment, long id, C connection, long created, long validityDeadline) {
         this.segment = segment;
-        this.lock = segment.lock;
-        this.route = segment.route;
         this.id = id;
         this.connection = connection;
         this.created = created;
@@ -129,7 +125,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
     }
 
     private void from(int to, int a) {
-        assert lock.isHeldByCurrentThread();
+        assert segment.lock.isHeldByCurrentThread();
         if (st() != a) {
             throw illegal(to);
         }
@@ -137,7 +133,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
     }
 
     private void fromEither(int to, int a, int b) {
-        assert lock.isHeldByCurrentThread();
+        assert segment.lock.isHeldByCurrentThread();
         int s = st();
         if (s != a && s != b) {
             throw illegal(to);
@@ -205,7 +201,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     /** Any placed-again state to IDLE (a release, a grant given back, a victim or probe put back). */
     void toIdle() {
-        assert lock.isHeldByCurrentThread();
+        assert segment.lock.isHeldByCurrentThread();
         int s = st();
         if (s != LEASED && s != GRANTED && s != DETACHED) {
             throw illegal(IDLE);
@@ -215,7 +211,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     /** Handed to a waiter that has not taken it yet: a second release by the previous lessee now fails. */
     void toGranted() {
-        assert lock.isHeldByCurrentThread();
+        assert segment.lock.isHeldByCurrentThread();
         int s = st();
         if (s != LEASED && s != GRANTED && s != DETACHED) {
             throw illegal(GRANTED);
@@ -235,7 +231,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     /** Out of every list, counted in allocated only: evicted, expired, surplus, or a permit's victim. */
     void detach() {
-        assert lock.isHeldByCurrentThread();
+        assert segment.lock.isHeldByCurrentThread();
         int s = st();
         if (s != IDLE && s != PROBING && s != LEASED && s != GRANTED) {
             throw illegal(DETACHED);
@@ -245,7 +241,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     /** A lessee gave it up (release, failed check, closed pool): unlinked, still counted in leased, to close. */
     void toReleasing() {
-        assert lock.isHeldByCurrentThread();
+        assert segment.lock.isHeldByCurrentThread();
         int s = st();
         if (s == LEASED_SHUT || s == GRANTED_SHUT) {
             move(RELEASING_SHUT);
@@ -258,7 +254,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     /** close(IMMEDIATE) closed the connection of a leased or granted entry; false if it had already. */
     boolean shut() {
-        assert lock.isHeldByCurrentThread();
+        assert segment.lock.isHeldByCurrentThread();
         int s = st();
         if (s == LEASED) {
             move(LEASED_SHUT);
@@ -284,7 +280,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     /** The connection is closed and the units freed: CLOSED (a RECLAIMED entry stays RECLAIMED). */
     void toClosed() {
-        assert lock.isHeldByCurrentThread();
+        assert segment.lock.isHeldByCurrentThread();
         int s = st();
         if (s == RECLAIMED) {
             return;
@@ -294,7 +290,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     /** The route this connection serves. */
     public R route() {
-        return route;
+        return segment.route;
     }
 
     /** The pooled connection. */
@@ -346,6 +342,6 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     @Override
     public String toString() {
-        return "[id:" + id + "][route:" + route + "][state:" + state + "]";
+        return "[id:" + id + "][route:" + segment.route + "][state:" + state + "]";
     }
 }

@@ -31,6 +31,6 @@ final class PoolParts<R, C> {
         this.handOff = new HandOff<>(segments, pool, capacity, eviction, calls, clocks);
         this.connections = new Connections<>(pool, clocks, calls, handOff, diagnostics, settings.timeToLiveNanos);
         this.ledger = new LeaseLedger(b.captureLeaseStacks);
-        this.diagnosis = new Diagnosis<>(segments, pool, capacity, clocks, diagnostics, settings);
+        this.diagnosis = new Diagnosis<>(segments, pool, clocks, diagnostics, settings);
     }
 }

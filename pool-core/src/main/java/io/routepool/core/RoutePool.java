@@ -95,11 +95,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             if (seg.isRetired() || pool.closed) {
                 return null;
             }
-            PoolEntry<R, C> e = seg.claimIdle(state);
-            if (e != null) {
-                LeaseLedger.lease(e, me, false, now, site);
-            }
-            return e;
+            return LeaseLedger.claim(seg, state, me, false, now, site);
         } finally {
             seg.lock.unlock();
         }

@@ -124,7 +124,10 @@ final class RouteSegment<R, C> {
 
     // ---------------------------------------------------------------- transitions of entries and units
 
-    /** A lease claims the most recently released usable idle entry (see {@link IdleIndex#claim}), or null. */
+    /**
+     * A lease claims the most recently released usable idle entry (see {@link IdleIndex#claim}), or null; callers
+     * go through {@link LeaseLedger#claim}, which records the new lease.
+     */
     PoolEntry<R, C> claimIdle(Object state) {
         assert held();
         PoolEntry<R, C> e = idle.claim(state);

@@ -60,8 +60,7 @@ final class RouteStep<R, C> {
             outcome = Outcome.AGAIN;
         } else if (pool.closed) {
             outcome = Outcome.CLOSED;
-        } else if ((entry = seg.claimIdle(state)) != null) {
-            LeaseLedger.lease(entry, requester, async, now, site);
+        } else if ((entry = LeaseLedger.claim(seg, state, requester, async, now, site)) != null) {
             outcome = Outcome.HIT;
         } else {
             decideFull(seg, pool, clocks, requester, waits, mismatchCounted, checkSelfDeadlock, failOnSelfDeadlock);
