@@ -246,19 +246,23 @@ class CommonsLoggingTest {
         }
     }
 
+    /** Something a test runs while the manager's logger throws. */
+    interface Body {
+        void run() throws Exception;
+    }
+
     /**
-     * The adapter's own debug line after a lease: a backend that throws there must not fail the request or lose the
-     * lease. The manager's logger is a static field, bound to whichever backend was current when its class loaded in
-     * this JVM (this class's recording one, or java.util.logging), so both throw here.
+     * Runs {@code body} while the manager's logger throws on every message that starts with {@code prefix}, and
+     * returns how often it was asked to write one. That logger is a static field, bound to whichever backend was
+     * current when its class loaded in this JVM (this class's recording one, or java.util.logging), so both throw.
      */
-    @Test
-    void aLoggingBackendThatThrowsOnTheLeasedLineCostsNoLease() throws Exception {
+    private int withManagerLogThrowingOn(String prefix, Body body) throws Exception {
         Logger julManager = Logger.getLogger(RoutePoolConnectionManager.class.getName());
         java.util.concurrent.atomic.AtomicInteger julAsked = new java.util.concurrent.atomic.AtomicInteger();
         Handler throwingHandler = new Handler() {
             @Override
             public void publish(LogRecord record) {
-                if (record.getMessage() != null && record.getMessage().startsWith("Connection leased")) {
+                if (record.getMessage() != null && record.getMessage().startsWith(prefix)) {
                     julAsked.incrementAndGet();
                     throw new IllegalStateException("injected logging failure");
                 }
@@ -277,23 +281,47 @@ class CommonsLoggingTest {
         julManager.setLevel(java.util.logging.Level.FINE);
         julManager.setUseParentHandlers(false);
         julManager.addHandler(throwingHandler);
-        RoutePoolConnectionManager cm = new RoutePoolConnectionManager();
-        throwOnPrefix = "Connection leased";
+        throwOnPrefix = prefix;
         try {
-            HttpClientConnection conn = cm.requestConnection(route, null).get(5, TimeUnit.SECONDS);
-
-            assertThat(conn).isNotNull();
-            assertThat(julAsked.get() + recorded(RoutePoolConnectionManager.class.getName(), "DEBUG", "Connection leased").size())
-                    .as("the backend was asked, and threw").isEqualTo(1);
-            assertThat(cm.getTotalStats().getLeased()).isEqualTo(1);
-            cm.releaseConnection(conn, null, 0, TimeUnit.MILLISECONDS);
-            assertThat(cm.getTotalStats().getLeased()).isZero();
+            body.run();
         } finally {
             throwOnPrefix = null;
             julManager.removeHandler(throwingHandler);
             julManager.setUseParentHandlers(previousParents);
             julManager.setLevel(previousLevel);
+        }
+        return julAsked.get() + recorded(RoutePoolConnectionManager.class.getName(), "DEBUG", prefix).size();
+    }
+
+    /** The adapter's own debug line after a lease: a backend that throws there must not fail the request or lose the lease. */
+    @Test
+    void aLoggingBackendThatThrowsOnTheLeasedLineCostsNoLease() throws Exception {
+        RoutePoolConnectionManager cm = new RoutePoolConnectionManager();
+        try {
+            HttpClientConnection[] conn = new HttpClientConnection[1];
+            int asked = withManagerLogThrowingOn("Connection leased",
+                    () -> conn[0] = cm.requestConnection(route, null).get(5, TimeUnit.SECONDS));
+
+            assertThat(conn[0]).isNotNull();
+            assertThat(asked).as("the backend was asked, and threw").isEqualTo(1);
+            assertThat(cm.getTotalStats().getLeased()).isEqualTo(1);
+            cm.releaseConnection(conn[0], null, 0, TimeUnit.MILLISECONDS);
+            assertThat(cm.getTotalStats().getLeased()).isZero();
+        } finally {
             cm.shutdown();
         }
+    }
+
+    /** The shutdown's debug line: a backend that throws there must not keep the pool open. */
+    @Test
+    void aLoggingBackendThatThrowsOnTheShutdownLineStillClosesThePool() throws Exception {
+        RoutePoolConnectionManager cm = new RoutePoolConnectionManager();
+        cm.releaseConnection(leaseConnected(cm, null), null, 10, TimeUnit.SECONDS);
+        assertThat(cm.getTotalStats().getAvailable()).isEqualTo(1);
+
+        int asked = withManagerLogThrowingOn("Connection manager is shutting down", cm::shutdown);
+
+        assertThat(asked).as("the backend was asked, and threw").isEqualTo(1);
+        assertThat(cm.getTotalStats().getAvailable()).as("the idle connection was closed").isZero();
     }
 }
