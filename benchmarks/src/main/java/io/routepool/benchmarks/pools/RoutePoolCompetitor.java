@@ -5,6 +5,7 @@ import io.routepool.core.ConnectionFactory;
 import io.routepool.core.KeyedPool;
 import io.routepool.core.PoolBuilder;
 import io.routepool.core.PoolEntry;
+import io.routepool.core.PoolLogger;
 import java.time.Duration;
 import org.apache.http.HttpHost;
 
@@ -16,6 +17,26 @@ import org.apache.http.HttpHost;
 public final class RoutePoolCompetitor extends Competitor {
 
     private final KeyedPool<HttpHost, StubConnection> pool;
+
+    /**
+     * The stateful benchmarks mix states on purpose, so the pool's state-mismatch report is part of the workload, not
+     * news: the pool's reports are not written (their cost is not the pool's either); its other records are.
+     */
+    private static final PoolLogger WITHOUT_REPORTS = new PoolLogger() {
+        private final PoolLogger jul = PoolLogger.javaUtilLogging();
+
+        @Override
+        public boolean isEnabled(String name, Level level) {
+            return !PoolLogger.DIAGNOSTICS.equals(name) && jul.isEnabled(name, level);
+        }
+
+        @Override
+        public void log(String name, Level level, String message, Throwable thrown) {
+            if (isEnabled(name, level)) {
+                jul.log(name, level, message, thrown);
+            }
+        }
+    };
 
     RoutePoolCompetitor(int maxPerRoute, int maxTotal) {
         this(maxPerRoute, maxTotal, null);
@@ -35,7 +56,8 @@ public final class RoutePoolCompetitor extends Competitor {
                     }
                 })
                 .maxTotal(maxTotal)
-                .defaultMaxPerRoute(maxPerRoute);
+                .defaultMaxPerRoute(maxPerRoute)
+                .logger(WITHOUT_REPORTS);
         if (maintenanceInterval != null) {
             builder.maintenanceInterval(maintenanceInterval);
         }
