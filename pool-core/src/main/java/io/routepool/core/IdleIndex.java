@@ -10,9 +10,12 @@ import java.util.concurrent.locks.ReentrantLock;
 final class IdleIndex<R, C> extends IntrusiveList<PoolEntry<R, C>> {
 
     private final ReentrantLock lock;
+    /** Claims search from the least recently released end (FIFO reuse); the list order is the same either way. */
+    private final boolean fifo;
 
-    IdleIndex(ReentrantLock lock) {
+    IdleIndex(ReentrantLock lock, boolean fifo) {
         this.lock = lock;
+        this.fifo = fifo;
     }
 
     /** Most recently released first; iterate with {@code e.next}. */
@@ -28,10 +31,14 @@ final class IdleIndex<R, C> extends IntrusiveList<PoolEntry<R, C>> {
     /**
      * HttpCore's {@code getFree(state)}: the most recently released idle entry whose state equals
      * {@code state}, else the most recently released one with a null state; taken out of the index (the
-     * caller moves it to LEASED). {@code state.equals} is the one user call made under a lock, as in HttpCore.
+     * caller moves it to LEASED). Under FIFO reuse, the least recently released instead. {@code state.equals}
+     * is the one user call made under a lock, as in HttpCore.
      */
     PoolEntry<R, C> claim(Object state) {
         assert lock.isHeldByCurrentThread();
+        if (fifo) {
+            return claimOldest(state);
+        }
         PoolEntry<R, C> e = head();
         if (e == null) {
             return null;
@@ -46,6 +53,30 @@ final class IdleIndex<R, C> extends IntrusiveList<PoolEntry<R, C>> {
             e = head();
         }
         for (; e != null; e = e.next) {
+            if (e.state() == null) {
+                remove(e);
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** {@link #claim} searching from the tail: httpcore5's FIFO {@code PoolReusePolicy}. */
+    private PoolEntry<R, C> claimOldest(Object state) {
+        PoolEntry<R, C> e = tail();
+        if (e == null) {
+            return null;
+        }
+        if (state != null) {
+            for (; e != null; e = e.prev) {
+                if (state.equals(e.state())) {
+                    remove(e);
+                    return e;
+                }
+            }
+            e = tail();
+        }
+        for (; e != null; e = e.prev) {
             if (e.state() == null) {
                 remove(e);
                 return e;

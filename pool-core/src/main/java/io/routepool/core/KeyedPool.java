@@ -44,6 +44,17 @@ public interface KeyedPool<R, C> extends Closeable {
             throws InterruptedException, TimeoutException, IOException;
 
     /**
+     * Leases an idle connection for {@code route} that {@code state} can use, as {@link #lease} would take
+     * it, or returns {@code null} at once: it never creates, evicts or waits, and allocates nothing. The
+     * front half of a lease, for adapters whose callers must never block (a miss continues with
+     * {@link #leaseAsync}).
+     *
+     * @throws PoolClosedException   the pool is closed
+     * @throws IllegalArgumentException a {@code null} route
+     */
+    PoolEntry<R, C> tryLease(R route, Object state);
+
+    /**
      * A lease that can be cancelled from another thread while it waits: {@link LeaseRequest#get}
      * leases as {@link #lease} does; {@link LeaseRequest#cancel()} ends the wait at once.
      */

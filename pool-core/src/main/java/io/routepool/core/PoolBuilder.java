@@ -23,6 +23,7 @@ public final class PoolBuilder<R, C> {
     ConnectionValidator<? super C> validator = ConnectionValidator.alwaysValid();
     TimeSource timeSource = TimeSource.system();
     Executor asyncExecutor = ForkJoinPool.commonPool();
+    ReuseOrder reuseOrder = ReuseOrder.LIFO;
 
     static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofSeconds(1);
     static final Duration DEFAULT_LEAK_THRESHOLD = Duration.ofMinutes(5);
@@ -81,6 +82,12 @@ public final class PoolBuilder<R, C> {
     /** Runs the I/O of {@link KeyedPool#leaseAsync} leases (create, close, validate). Default: the common pool. */
     public PoolBuilder<R, C> asyncExecutor(Executor executor) {
         this.asyncExecutor = Objects.requireNonNull(executor, "asyncExecutor");
+        return this;
+    }
+
+    /** Which idle connection a lease takes: the most recently released (LIFO, the default) or the least. */
+    public PoolBuilder<R, C> reuseOrder(ReuseOrder order) {
+        this.reuseOrder = Objects.requireNonNull(order, "reuseOrder");
         return this;
     }
 

@@ -88,6 +88,24 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         return new BlockingLease<>(p, route, state).run(me, site, timeoutNanos, start);
     }
 
+    @Override
+    public PoolEntry<R, C> tryLease(R route, Object state) {
+        Arithmetic.requireRoute(route);
+        pool.ensureOpen();
+        RouteSegment<R, C> seg = segmentMap.get(route);
+        if (seg != null) {
+            Thread me = Thread.currentThread();
+            Throwable site = ledger.site(me);
+            PoolEntry<R, C> e;
+            while ((e = claimIdle(seg, state, me, site)) != null) {
+                if (connections.checkOut(e, connections.checkTime(e)) != null) {
+                    return e;
+                }
+            }
+        }
+        return null;
+    }
+
     private PoolEntry<R, C> claimIdle(RouteSegment<R, C> seg, Object state, Thread me, Throwable site) {
         long now = clocks.leaseTime();
         seg.lock.lock();

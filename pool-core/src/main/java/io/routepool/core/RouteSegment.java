@@ -29,7 +29,7 @@ final class RouteSegment<R, C> {
     /** Lock order: when two segment locks are held (eviction for a lease), the lower order is taken first. */
     final long order;
     final ReentrantLock lock = new ReentrantLock();
-    final IdleIndex<R, C> idle = new IdleIndex<>(lock);
+    final IdleIndex<R, C> idle;
     /** Leased and granted entries, in no particular order (for enumeration, reports and close). */
     final IntrusiveList<PoolEntry<R, C>> leasedEntries = new IntrusiveList<>();
     /** Waiters blocked on this route's limit. */
@@ -58,7 +58,8 @@ final class RouteSegment<R, C> {
     /** In the pool's list of segments that may have idle entries. */
     boolean inIdleSegments;
 
-    RouteSegment(Object owner, R route, int maxOverride, long order) {
+    RouteSegment(Object owner, R route, int maxOverride, long order, boolean fifo) {
+        this.idle = new IdleIndex<>(lock, fifo);
         this.owner = owner;
         this.route = route;
         this.order = order;

@@ -35,6 +35,12 @@ final class Segments<R, C> {
      * purges and by reusedTotal (always before any segment lock), so that a reuse is counted exactly once.
      */
     private final AtomicLong retiredReused = new AtomicLong();
+    /** Leases take the least recently released usable idle entry (else the most recently released). */
+    private final boolean fifo;
+
+    Segments(boolean fifo) {
+        this.fifo = fifo;
+    }
 
     RouteSegment<R, C> get(R route) {
         return map.get(route);
@@ -49,7 +55,7 @@ final class Segments<R, C> {
     RouteSegment<R, C> getOrCreate(R route) {
         RouteSegment<R, C> seg = map.get(route);
         return seg != null ? seg : map.computeIfAbsent(route,
-                r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), order.incrementAndGet()));
+                r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), order.incrementAndGet(), fifo));
     }
 
     int size() {

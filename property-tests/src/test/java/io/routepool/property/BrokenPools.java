@@ -80,6 +80,11 @@ final class BrokenPools {
         }
 
         @Override
+        public PoolEntry<String, Conn> tryLease(String route, Object state) {
+            return delegate.tryLease(route, state);
+        }
+
+        @Override
         public LeaseRequest<String, Conn> newRequest(String route, Object state) {
             Forwarding self = this;
             return new LeaseRequest<>() {
