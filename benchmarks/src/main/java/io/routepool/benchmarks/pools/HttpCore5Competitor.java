@@ -8,7 +8,7 @@ import org.apache.hc.core5.util.Timeout;
 import org.apache.http.HttpHost;
 
 /**
- * HttpCore 5.3.4's pools, through their common {@link ManagedConnPool} interface:
+ * HttpCore 5.4.4's pools, through their common {@link ManagedConnPool} interface:
  * {@code lease(route, state, 10 s, null).get(10 s)}, {@code assignConnection} when the entry is new,
  * {@code updateState}, {@code release(entry, true)}.
  * <ul>

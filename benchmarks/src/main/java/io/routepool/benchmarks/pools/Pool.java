@@ -10,9 +10,9 @@ public enum Pool {
     ROUTEPOOL("routepool", true, true),
     /** HttpCore 4.4.16 {@code BasicConnPool}: the {@code AbstractConnPool} HttpClient 4.5 runs. */
     HTTPCORE4("HttpCore 4.4 AbstractConnPool", true, true),
-    /** HttpCore 5.3.4 {@code StrictConnPool} (HttpClient 5's default). */
+    /** HttpCore 5.4.4 {@code StrictConnPool} (HttpClient 5's default). */
     STRICT5("HttpCore5 StrictConnPool", true, true),
-    /** HttpCore 5.3.4 {@code LaxConnPool}: no maxTotal; a state mismatch closes the connection. */
+    /** HttpCore 5.4.4 {@code LaxConnPool}: no maxTotal; a state mismatch closes the connection. */
     LAX5("HttpCore5 LaxConnPool", true, true),
     /** commons-pool2 2.12.0 {@code GenericKeyedObjectPool}: keyed, no state. */
     COMMONS_POOL2("commons-pool2 GenericKeyedObjectPool", true, false),
