@@ -4,26 +4,31 @@
 #
 #   benchmarks/run.sh [quick|smoke|full]        (default: quick)
 #
-#   quick  a representative subset, -f 1 -wi 2 -i 3 -w 1s -r 1s:             ~ 10 min on 2 cores
+#   quick  a representative subset, -f 1 -wi 2 -i 3 -w 1s -r 1s:             ~ 18 min on 2 cores
 #            lease+release 1 route ample at 1/2/4/16 threads (all 6 pools), 20 routes ample at 1/2,
 #            1 route scarce at 16 threads, scarce latency percentiles at 16 threads, -prof gc at 1 thread,
 #            cross-thread release, routes 1 vs 100 000, 0 vs 1000 idle connections of other states,
 #            a lease evicting another route's idle connection: fresh vs after 50 000 routes (and a
 #            purge), maintenance off/on,
-#            end to end through HttpClient at 1/8/32 threads on 1 route (5 s warm-up),
+#            end to end through HttpClient 4.5 at 1/8/32 threads on 1 route (5 s warm-up),
+#            end to end through HttpClient 5 classic and async at 1/8/32 threads x 1/16 routes, each
+#            vs HttpClient 5's manager with STRICT, LAX, OFFLOCK (5 s warm-up; ~8 of the minutes)
 #            anchors (clock read, lock, route lookup: what a lease + release is made of)
 #   smoke  every benchmark and every pool once, one 100 ms iteration, minimal parameters;
 #          fails on any benchmark error (what CI runs to keep the suite from rotting)   ~ 1-2 min
 #   full   the whole matrix, -f 3 -wi 5 -i 5 -w 1s -r 1s (figures worth quoting)  ~ 4 hours on 2 cores
 #          (every pool x routes 1/20/1000 x ample/scarce x no state/8 states x 1/2/4/8/16 threads,
 #          -prof gc at 1 thread, latency, cross-thread, scale, eviction at scale,
-#          end to end 1/16 routes x 1/8/32 threads)
+#          end to end 1/16 routes x 1/8/32 threads, through HttpClient 4.5 and HttpClient 5
+#          classic and async: ~30 min of it for HttpClient 5)
 #
 # Environment:
 #   SKIP_BUILD=1    reuse benchmarks/target/benchmarks.jar as it is
 #   JAVA=path       the java that runs the benchmarks and the report (default: java on the PATH),
 #                   e.g. JAVA=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
 #   JMH_ARGS="..."  extra JMH arguments appended to every step (e.g. -jvmArgsAppend -XX:+UseParallelGC)
+#   STEPS=regex     run only the steps whose name matches (bash =~), e.g. STEPS='^end-to-end-hc5-' for
+#                   the HttpClient 5 end-to-end steps of the mode; the report covers what ran
 #
 # Output: benchmarks/results/<mode>-<UTC timestamp>/: one JMH JSON file and one log per step,
 # machine.txt (CPU, memory, JDK, load), summary.md (the tables, also printed at the end) and *.png.
@@ -46,7 +51,7 @@ case "$MODE" in
   quick) OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 1s);  LATENCY_OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 2s); E2E_OPTS=(-f 1 -wi 5 -i 3 -w 1s -r 1s) ;;
   smoke) OPTS=(-f 1 -wi 0 -i 1 -r 100ms -foe true); LATENCY_OPTS=("${OPTS[@]}"); E2E_OPTS=("${OPTS[@]}") ;;
   full)  OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 1s);  LATENCY_OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 2s); E2E_OPTS=("${OPTS[@]}") ;;
-  -h|--help|help) sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help|help) sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [quick|smoke|full]" >&2; exit 2 ;;
 esac
 
@@ -68,6 +73,7 @@ mkdir -p "$OUT"
   echo "os:      $(uname -sr)"
   echo "java:    $("$JAVA" -version 2>&1 | sed -n 2p)"
   echo "jmh:     1.37, $MODE options: ${OPTS[*]} ${EXTRA[*]}"
+  [[ -n "${STEPS:-}" ]] && echo "steps:   only those matching $STEPS"
   echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at start"
 } > "$OUT/machine.txt"
 cat "$OUT/machine.txt"
@@ -76,6 +82,9 @@ FAILED=()
 # step <name> <benchmark regex> [JMH args...]: one JMH invocation -> <name>.json and <name>.log
 step() {
   local name="$1" regex="$2"; shift 2
+  if [[ -n "${STEPS:-}" && ! "$name" =~ $STEPS ]]; then
+    return 0
+  fi
   local t0=$SECONDS
   echo
   echo ">> [$name] $regex $*"
@@ -107,6 +116,8 @@ case "$MODE" in
     step route-scale-eviction 'RouteScaleEvictionBenchmark\.' "${OPTS[@]}" -p history=SEEN_50K_PURGED -p maintenance=OFF,ON
     step state-scale 'StateScaleBenchmark\.' "${OPTS[@]}" -p others=10
     step end-to-end 'EndToEndBenchmark\.' "${E2E_OPTS[@]}" -t 2 -p routes=16
+    step end-to-end-hc5-classic 'HttpClient5ClassicBenchmark\.' "${E2E_OPTS[@]}" -t 2 -p routes=16
+    step end-to-end-hc5-async 'HttpClient5AsyncBenchmark\.' "${E2E_OPTS[@]}" -t 2 -p routes=16
     step anchors 'AnchorBenchmark\.' "${OPTS[@]}"
     ;;
   quick)
@@ -122,6 +133,10 @@ case "$MODE" in
     step cross-thread 'CrossThreadReleaseBenchmark\.' "${OPTS[@]}"
     for t in 1 8 32; do
       step "end-to-end-1route-${t}t" 'EndToEndBenchmark\.' "${E2E_OPTS[@]}" -t "$t" -p routes=1
+    done
+    for t in 1 8 32; do
+      step "end-to-end-hc5-classic-${t}t" 'HttpClient5ClassicBenchmark\.' "${E2E_OPTS[@]}" -t "$t" -p routes=1,16
+      step "end-to-end-hc5-async-${t}t" 'HttpClient5AsyncBenchmark\.' "${E2E_OPTS[@]}" -t "$t" -p routes=1,16
     done
     step route-scale 'RouteScaleBenchmark\.' "${OPTS[@]}" -p routes=1,100000
     step route-scale-eviction 'RouteScaleEvictionBenchmark\.' "${OPTS[@]}"
@@ -141,6 +156,10 @@ case "$MODE" in
     step anchors 'AnchorBenchmark\.' "${OPTS[@]}"
     for t in 1 8 32; do
       step "end-to-end-${t}t" 'EndToEndBenchmark\.' "${E2E_OPTS[@]}" -t "$t"
+    done
+    for t in 1 8 32; do
+      step "end-to-end-hc5-classic-${t}t" 'HttpClient5ClassicBenchmark\.' "${E2E_OPTS[@]}" -t "$t"
+      step "end-to-end-hc5-async-${t}t" 'HttpClient5AsyncBenchmark\.' "${E2E_OPTS[@]}" -t "$t"
     done
     ;;
 esac

@@ -66,6 +66,10 @@ class BenchmarkSmokeTest {
                 .param("history", "SEEN_50K_PURGED").param("maintenance", "OFF", "ON").build()).run()));
         seen.addAll(ran(new Runner(options("StateScaleBenchmark\\.", "states.json").param("others", "10").build()).run()));
         seen.addAll(ran(new Runner(options("EndToEndBenchmark\\.", "e2e.json").threads(2).param("routes", "2").build()).run()));
+        seen.addAll(ran(new Runner(options("HttpClient5ClassicBenchmark\\.", "e2e-hc5-classic.json").threads(2)
+                .param("routes", "2").build()).run()));
+        seen.addAll(ran(new Runner(options("HttpClient5AsyncBenchmark\\.", "e2e-hc5-async.json").threads(2)
+                .param("routes", "2").build()).run()));
         seen.addAll(ran(new Runner(options("AnchorBenchmark\\.", "anchors.json").build()).run()));
 
         Set<String> expected = new TreeSet<>();
@@ -85,6 +89,10 @@ class BenchmarkSmokeTest {
         }
         expected.add("EndToEndBenchmark.get:ROUTEPOOL");
         expected.add("EndToEndBenchmark.get:HTTPCLIENT_POOLING");
+        for (String p : new String[] {"ROUTEPOOL", "HC5_STRICT", "HC5_LAX", "HC5_OFFLOCK"}) {
+            expected.add("HttpClient5ClassicBenchmark.get:" + p);
+            expected.add("HttpClient5AsyncBenchmark.get:" + p);
+        }
         for (String m : new String[] {"nanoTime", "currentTimeMillis", "lockUnlock", "httpHostHashCode", "routeLookup"}) {
             expected.add("AnchorBenchmark." + m + ":null");
         }
@@ -95,8 +103,13 @@ class BenchmarkSmokeTest {
         assertTrue(summary.contains("## LeaseReleaseBenchmark"), summary);
         assertTrue(summary.contains("## ScarceLatencyBenchmark"), summary);
         assertTrue(summary.contains("## AnchorBenchmark"), summary);
+        assertTrue(summary.contains("## HttpClient5ClassicBenchmark"), summary);
+        assertTrue(summary.contains("## HttpClient5AsyncBenchmark"), summary);
+        assertTrue(summary.contains("HttpClient 5 OFFLOCK (rp ÷ peer)"), summary);
         assertTrue(summary.contains("## Targets of the issue"), summary);
         assertTrue(Files.size(dir.resolve("scarce-latency.png")) > 1000);
         assertTrue(Files.size(dir.resolve("end-to-end.png")) > 1000);
+        assertTrue(Files.size(dir.resolve("end-to-end-hc5-classic.png")) > 1000);
+        assertTrue(Files.size(dir.resolve("end-to-end-hc5-async.png")) > 1000);
     }
 }

@@ -29,7 +29,10 @@ final class Charts {
             "LAX5", new Color(0x98, 0xDF, 0x8A),
             "COMMONS_POOL2", new Color(0x94, 0x67, 0xBD),
             "HIKARI_BAG", new Color(0x7F, 0x7F, 0x7F),
-            "HTTPCLIENT_POOLING", new Color(0x1F, 0x77, 0xB4));
+            "HTTPCLIENT_POOLING", new Color(0x1F, 0x77, 0xB4),
+            "HC5_STRICT", new Color(0x2C, 0xA0, 0x2C),
+            "HC5_LAX", new Color(0x98, 0xDF, 0x8A),
+            "HC5_OFFLOCK", new Color(0xFF, 0x7F, 0x0E));
 
     private Charts() {
     }
@@ -50,7 +53,11 @@ final class Charts {
         byParam(results, dir, files, "state-scale",
                 "Lease past N idle connections of other states, 1 thread (ops/µs, log scale)",
                 "StateScaleBenchmark", "others", "idle connections under other states");
-        endToEnd(results, dir, files);
+        endToEnd(results, dir, files, "EndToEndBenchmark", "end-to-end", "HttpClient 4.5 GET, local servers (requests/s)");
+        endToEnd(results, dir, files, "HttpClient5ClassicBenchmark", "end-to-end-hc5-classic",
+                "HttpClient 5 classic GET, local server (requests/s)");
+        endToEnd(results, dir, files, "HttpClient5AsyncBenchmark", "end-to-end-hc5-async",
+                "HttpClient 5 async GET, one in flight per thread, local server (requests/s)");
         return files;
     }
 
@@ -120,8 +127,9 @@ final class Charts {
                 + " (µs, log scale)", "percentile", "µs", true, categories, series);
     }
 
-    private static void endToEnd(List<Result> results, Path dir, List<String> files) throws IOException {
-        List<Result> rows = results.stream().filter(r -> r.clazz().equals("EndToEndBenchmark")).collect(Collectors.toList());
+    private static void endToEnd(List<Result> results, Path dir, List<String> files, String clazz, String name,
+                                 String title) throws IOException {
+        List<Result> rows = results.stream().filter(r -> r.clazz().equals(clazz)).collect(Collectors.toList());
         if (rows.isEmpty()) {
             return;
         }
@@ -140,8 +148,7 @@ final class Charts {
             }
             series.put(pool, values);
         }
-        save(dir, files, "end-to-end", "HttpClient 4.5 GET, local servers (requests/s)", "configuration", "requests/s",
-                false, categories, series);
+        save(dir, files, name, title, "configuration", "requests/s", false, categories, series);
     }
 
     private static void save(Path dir, List<String> files, String name, String title, String xTitle, String yTitle,

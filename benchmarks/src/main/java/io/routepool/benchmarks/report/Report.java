@@ -52,6 +52,9 @@ public final class Report {
         LABELS.put("COMMONS_POOL2", "commons-pool2");
         LABELS.put("HIKARI_BAG", "HikariCP bag");
         LABELS.put("HTTPCLIENT_POOLING", "PoolingHttpClientConnectionManager");
+        LABELS.put("HC5_STRICT", "HttpClient 5 STRICT");
+        LABELS.put("HC5_LAX", "HttpClient 5 LAX");
+        LABELS.put("HC5_OFFLOCK", "HttpClient 5 OFFLOCK");
     }
 
     /** Benchmark classes in the order the summary presents them, with a one-line description. */
@@ -73,6 +76,14 @@ public final class Report {
                         + " (Lax closes and re-creates instead of scanning: free with stub connections)");
         CLASSES.put("EndToEndBenchmark",
                 "HttpClient 4.5.14 GET against local HttpCore servers (1 server per route), requests/s");
+        CLASSES.put("HttpClient5ClassicBenchmark",
+                "HttpClient 5.6.5 classic client, GET against a local HttpCore 5 server (1 port per route), requests/s;"
+                        + " routepool's manager vs HttpClient 5's PoolingHttpClientConnectionManager per PoolConcurrencyPolicy"
+                        + " (maxPerRoute = max(2, threads): no waiting)");
+        CLASSES.put("HttpClient5AsyncBenchmark",
+                "HttpClient 5.6.5 async client, one request in flight per thread (execute().get()), HTTP/1.1, local"
+                        + " HttpCore 5 server (1 port per route), requests/s; routepool's manager vs HttpClient 5's"
+                        + " PoolingAsyncClientConnectionManager per PoolConcurrencyPolicy (maxPerRoute = max(2, threads): no waiting)");
         CLASSES.put("ScarceLatencyBenchmark",
                 "16 threads, 1 route, 2 connections: time per lease + release");
         CLASSES.put("AnchorBenchmark",
