@@ -45,7 +45,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * not waiting. HTTP/1.1 only (TlsConfig FORCE_HTTP_1; the server speaks nothing else), no message multiplexing.
  * Connect, socket, response and lease timeouts 10 s; everything else is HttpClient's default. One client and one
  * server per trial, both closed at its end; one request per route in setup checks the harness (status, body,
- * HTTP/1.1). Client and server share the same cores.
+ * HTTP/1.1); teardown prints how many connections the server accepted for how many requests. Client and server
+ * share the same cores.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -99,6 +100,7 @@ public class HttpClient5AsyncBenchmark {
             }
         } finally {
             if (server != null) {
+                System.out.println("\n[pool " + pool + ", routes " + routes + "] server: " + server.counts());
                 server.close();
             }
         }

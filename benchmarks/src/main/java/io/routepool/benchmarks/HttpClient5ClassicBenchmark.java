@@ -41,7 +41,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * not waiting. Connect, socket, response and lease timeouts 10 s (a broken harness fails instead of hanging);
  * everything else is HttpClient's default (retries, redirects, cookie store, validateAfterInactivity 2 s, LIFO
  * reuse). One client and one server per trial, both closed at its end; one request per route in setup checks the
- * harness (status, body, HTTP/1.1). Client and server share the same cores: this is the share of a real request's
+ * harness (status, body, HTTP/1.1); teardown prints how many connections the server accepted for how many
+ * requests (reuse, not churn). Client and server share the same cores: this is the share of a real request's
  * cost that the pool is, not the pool alone.
  */
 @BenchmarkMode(Mode.Throughput)
@@ -104,6 +105,7 @@ public class HttpClient5ClassicBenchmark {
             }
         } finally {
             if (server != null) {
+                System.out.println("\n[pool " + pool + ", routes " + routes + "] server: " + server.counts());
                 server.close();
             }
         }

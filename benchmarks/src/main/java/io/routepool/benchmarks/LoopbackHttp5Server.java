@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.hc.core5.http.ContentType;
 import org.apache.hc.core5.http.EntityDetails;
 import org.apache.hc.core5.http.HttpHost;
@@ -23,6 +24,8 @@ import org.apache.hc.core5.http.nio.support.BasicResponseProducer;
 import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
+import org.apache.hc.core5.reactor.IOSession;
+import org.apache.hc.core5.reactor.IOSessionListener;
 import org.apache.hc.core5.reactor.ListenerEndpoint;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
@@ -33,7 +36,8 @@ import org.apache.hc.core5.util.Timeout;
  * 127.0.0.1, one port per route, and answering every request with 200 and a 2-byte {@code text/plain} body
  * ({@code Content-Length: 2}). Its I/O reactor has HttpCore's default thread count (one per available
  * processor) however many connections there are, so the server's thread count does not grow with the
- * client's. Loopback only.
+ * client's. Loopback only. It counts the connections it accepts and the requests it answers (two
+ * {@link LongAdder}s), so that a benchmark can show that connections were reused, not churned.
  */
 final class LoopbackHttp5Server implements AutoCloseable {
 
@@ -43,10 +47,14 @@ final class LoopbackHttp5Server implements AutoCloseable {
 
     private final HttpAsyncServer server;
     private final HttpHost[] targets;
+    private final LongAdder connections;
+    private final LongAdder requests;
 
-    private LoopbackHttp5Server(HttpAsyncServer server, HttpHost[] targets) {
+    private LoopbackHttp5Server(HttpAsyncServer server, HttpHost[] targets, LongAdder connections, LongAdder requests) {
         this.server = server;
         this.targets = targets;
+        this.connections = connections;
+        this.requests = requests;
     }
 
     /** Starts the server on {@code routes} ports; the targets, one per port, are {@link #targets()}. */
@@ -54,6 +62,8 @@ final class LoopbackHttp5Server implements AutoCloseable {
         if (routes < 1) {
             throw new IllegalArgumentException("routes must be >= 1: " + routes);
         }
+        LongAdder connections = new LongAdder();
+        LongAdder requests = new LongAdder();
         HttpAsyncServer server = AsyncServerBootstrap.bootstrap()
                 .setIOReactorConfig(IOReactorConfig.custom()
                         .setSoTimeout(Timeout.ofMinutes(5))
@@ -61,7 +71,8 @@ final class LoopbackHttp5Server implements AutoCloseable {
                         .build())
                 .setCanonicalHostName(HOST) // the host the requests name; otherwise 421 Not authoritative
                 .setExceptionCallback(e -> { })
-                .register("*", new FixedResponse())
+                .setIOSessionListener(new CountingSessionListener(connections))
+                .register("*", new FixedResponse(requests))
                 .create();
         try {
             server.start();
@@ -73,7 +84,7 @@ final class LoopbackHttp5Server implements AutoCloseable {
                 int port = ((InetSocketAddress) endpoint.getAddress()).getPort();
                 targets[i] = new HttpHost(URIScheme.HTTP.id, HOST, port);
             }
-            return new LoopbackHttp5Server(server, targets);
+            return new LoopbackHttp5Server(server, targets, connections, requests);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             server.close(CloseMode.IMMEDIATE);
@@ -87,6 +98,11 @@ final class LoopbackHttp5Server implements AutoCloseable {
     /** One target per route: 127.0.0.1 on distinct ports. */
     HttpHost[] targets() {
         return targets.clone();
+    }
+
+    /** For a teardown line: connections accepted and requests answered so far. */
+    String counts() {
+        return connections.sum() + " connections accepted, " + requests.sum() + " requests answered";
     }
 
     @Override
@@ -104,6 +120,12 @@ final class LoopbackHttp5Server implements AutoCloseable {
     /** 200, "ok"; a request body, if any, is discarded. */
     private static final class FixedResponse implements AsyncServerRequestHandler<Message<HttpRequest, Void>> {
 
+        private final LongAdder requests;
+
+        FixedResponse(LongAdder requests) {
+            this.requests = requests;
+        }
+
         @Override
         public AsyncRequestConsumer<Message<HttpRequest, Void>> prepare(HttpRequest request, EntityDetails entityDetails,
                                                                         HttpContext context) {
@@ -113,7 +135,47 @@ final class LoopbackHttp5Server implements AutoCloseable {
         @Override
         public void handle(Message<HttpRequest, Void> request, ResponseTrigger responseTrigger, HttpContext context)
                 throws org.apache.hc.core5.http.HttpException, IOException {
+            requests.increment();
             responseTrigger.submitResponse(new BasicResponseProducer(HttpStatus.SC_OK, BODY, ContentType.TEXT_PLAIN), context);
+        }
+    }
+
+    /** Counts accepted connections; every other I/O event is a no-op. */
+    private static final class CountingSessionListener implements IOSessionListener {
+
+        private final LongAdder connections;
+
+        CountingSessionListener(LongAdder connections) {
+            this.connections = connections;
+        }
+
+        @Override
+        public void connected(IOSession session) {
+            connections.increment();
+        }
+
+        @Override
+        public void startTls(IOSession session) {
+        }
+
+        @Override
+        public void inputReady(IOSession session) {
+        }
+
+        @Override
+        public void outputReady(IOSession session) {
+        }
+
+        @Override
+        public void timeout(IOSession session) {
+        }
+
+        @Override
+        public void exception(IOSession session, Exception ex) {
+        }
+
+        @Override
+        public void disconnected(IOSession session) {
         }
     }
 }
