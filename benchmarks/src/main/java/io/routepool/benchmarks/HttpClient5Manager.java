@@ -1,5 +1,7 @@
 package io.routepool.benchmarks;
 
+import io.routepool.httpclient5.RoutePoolAsyncClientConnectionManager;
+import io.routepool.httpclient5.RoutePoolHttpClientConnectionManager;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.TlsConfig;
 import org.apache.hc.client5.http.io.HttpClientConnectionManager;
@@ -70,23 +72,21 @@ public enum HttpClient5Manager {
     }
 
     private static HttpClientConnectionManager routepoolClassic(int maxTotal, int maxPerRoute) {
-        // TODO(routepool): RoutePoolHttpClientConnectionManagerBuilder once pool-httpclient5 has it.
-        // Until then this is HttpClient's STRICT manager: ROUTEPOOL rows are NOT routepool.
-        return PoolingHttpClientConnectionManagerBuilder.create()
-                .setMaxConnTotal(maxTotal)
-                .setMaxConnPerRoute(maxPerRoute)
-                .setDefaultConnectionConfig(CONNECTION_CONFIG)
-                .build();
+        // TODO(routepool): RoutePoolHttpClientConnectionManagerBuilder once pool-httpclient5 has it (same settings).
+        RoutePoolHttpClientConnectionManager manager = new RoutePoolHttpClientConnectionManager();
+        manager.setMaxTotal(maxTotal);
+        manager.setDefaultMaxPerRoute(maxPerRoute);
+        manager.setDefaultConnectionConfig(CONNECTION_CONFIG);
+        return manager;
     }
 
     private static AsyncClientConnectionManager routepoolAsync(int maxTotal, int maxPerRoute) {
-        // TODO(routepool): RoutePoolAsyncClientConnectionManagerBuilder once pool-httpclient5 has it.
-        // Until then this is HttpClient's STRICT manager: ROUTEPOOL rows are NOT routepool.
-        return PoolingAsyncClientConnectionManagerBuilder.create()
-                .setMaxConnTotal(maxTotal)
-                .setMaxConnPerRoute(maxPerRoute)
-                .setDefaultConnectionConfig(CONNECTION_CONFIG)
-                .setDefaultTlsConfig(HTTP_1_ONLY)
-                .build();
+        // TODO(routepool): RoutePoolAsyncClientConnectionManagerBuilder once pool-httpclient5 has it (same settings).
+        RoutePoolAsyncClientConnectionManager manager = new RoutePoolAsyncClientConnectionManager();
+        manager.setMaxTotal(maxTotal);
+        manager.setDefaultMaxPerRoute(maxPerRoute);
+        manager.setDefaultConnectionConfig(CONNECTION_CONFIG);
+        manager.setDefaultTlsConfig(HTTP_1_ONLY);
+        return manager;
     }
 }
