@@ -16,7 +16,7 @@
 #            anchors (clock read, lock, route lookup: what a lease + release is made of)
 #   smoke  every benchmark and every pool once, one 100 ms iteration, minimal parameters;
 #          fails on any benchmark error (what CI runs to keep the suite from rotting)   ~ 1-2 min
-#   full   the whole matrix, -f 3 -wi 5 -i 5 -w 1s -r 1s (figures worth quoting)  ~ 4 hours on 2 cores
+#   full   the whole matrix, -f 3 -wi 5 -i 5 -w 1s -r 1s (figures worth quoting)  ~ 4.5 hours on 2 cores
 #          (every pool x routes 1/20/1000 x ample/scarce x no state/8 states x 1/2/4/8/16 threads,
 #          -prof gc at 1 thread, latency, cross-thread, scale, eviction at scale,
 #          end to end 1/16 routes x 1/8/32 threads, through HttpClient 4.5 and HttpClient 5
