@@ -67,6 +67,14 @@ import io.routepool.core.SelfDeadlockException;
  */
 class BuilderTest {
 
+    /** The reports the tests provoke go here, not to the console; tests that expect one assert on it. */
+    private final CapturedPoolLog log = new CapturedPoolLog();
+
+    @org.junit.jupiter.api.AfterEach
+    void closeLog() {
+        log.close();
+    }
+
     private static final HttpRoute ROUTE = new HttpRoute(new HttpHost("http", "a.example", 80));
 
     // ------------------------------------------------------------------------------------ option for option
@@ -425,7 +433,7 @@ class BuilderTest {
         Recorder rec = new Recorder();
         try (Built b = side.builder().maintenanceInterval(TimeValue.ZERO_MILLISECONDS)
                 .leakThreshold(TimeValue.ofMilliseconds(1)).reclaimAbandonedAfter(TimeValue.ofMilliseconds(2))
-                .poolListener(rec).build()) {
+                .poolListener(rec).poolLogger(rec).build()) {
             Fake conn = Fake.of(b.leaseWithConnection());
             await(() -> {
                 b.pool.maintain();
@@ -449,7 +457,7 @@ class BuilderTest {
     void stuckWaiterThresholdReportsAWaitingLease(Side side) throws Exception {
         Recorder rec = new Recorder();
         try (Built b = side.builder().maintenanceInterval(TimeValue.ZERO_MILLISECONDS).maxConnPerRoute(1)
-                .stuckWaiterThreshold(TimeValue.ofMilliseconds(1)).poolListener(rec).build()) {
+                .stuckWaiterThreshold(TimeValue.ofMilliseconds(1)).poolListener(rec).poolLogger(rec).build()) {
             PoolEntry<HttpRoute, ModalCloseable> held = b.leaseWithConnection();
             // the classic pool's lease waits in get(), on the caller's thread: wait on another one
             AtomicReference<Object> got = new AtomicReference<>();
@@ -486,6 +494,7 @@ class BuilderTest {
                     b.pool.lease(ROUTE, null, Timeout.ofMilliseconds(100), null);
             assertThatThrownBy(() -> again.get(30, TimeUnit.SECONDS)).as("off by default: it waits")
                     .isInstanceOf(TimeoutException.class);
+            assertThat(log.warnings()).as("and reports it at once").anySatisfy(w -> assertThat(w).startsWith("Self-deadlock"));
             b.pool.release(held, true);
         }
     }
@@ -507,21 +516,20 @@ class BuilderTest {
     }
 
     /**
-     * Maintenance off: an idle connection past its max idle time stays until a pass is asked for. (The default, a
-     * pass every second, would have closed it.)
+     * The interval reaches the pool: with passes every 20 ms, an idle connection past its max idle time is closed
+     * without anyone asking (with the interval 0 of the test above, only {@code maintain()} closes it; that 0 turns the
+     * background task off is pool-core's own test).
      */
     @ParameterizedTest
     @EnumSource(Side.class)
-    void maintenanceIntervalZeroTurnsTheBackgroundPassesOff(Side side) throws Exception {
-        try (Built b = side.builder().maintenanceInterval(TimeValue.ZERO_MILLISECONDS)
+    void maintenanceIntervalSetsHowOftenBackgroundPassesRun(Side side) throws Exception {
+        try (Built b = side.builder().maintenanceInterval(TimeValue.ofMilliseconds(20))
                 .maxIdleTime(TimeValue.ofMilliseconds(1)).build()) {
             PoolEntry<HttpRoute, ModalCloseable> e = b.leaseWithConnection();
             Fake conn = Fake.of(e);
             b.pool.release(e, true);
-            Thread.sleep(2_500);
-            assertThat(conn.closed).as("no background pass ran").isFalse();
-            b.pool.maintain();
-            assertThat(conn.closed).isTrue();
+            await(() -> conn.closed);
+            assertThat(b.pool.getTotalStats().getAvailable()).isZero();
         }
     }
 
