@@ -1,11 +1,14 @@
 package io.routepool.httpclient5;
 
-import java.lang.reflect.Method;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 
 import org.apache.hc.client5.http.HttpRoute;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.core5.function.Resolver;
 import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
 
 /**
  * What a manager built on HttpClient's pool-taking constructor would otherwise lose: the per-route
@@ -17,13 +20,17 @@ import org.apache.hc.core5.util.TimeValue;
  */
 final class ConnectionConfigExpiry implements RoutePoolConnPool.RouteExpiry<HttpRoute> {
 
-    /** {@code ConnectionConfig.getIdleTimeout()}, HttpClient 5.6+; null on older lines (no idle timeout there). */
-    private static final Method IDLE_TIMEOUT = idleTimeoutAccessor();
+    /**
+     * {@code ConnectionConfig.getIdleTimeout()}, HttpClient 5.6+; null on older lines (no idle timeout there). A method
+     * handle in a static final field: the JIT inlines the call, and nothing is allocated per release.
+     */
+    private static final MethodHandle IDLE_TIMEOUT = idleTimeoutAccessor();
 
-    private static Method idleTimeoutAccessor() {
+    private static MethodHandle idleTimeoutAccessor() {
         try {
-            return ConnectionConfig.class.getMethod("getIdleTimeout");
-        } catch (final NoSuchMethodException older) {
+            return MethodHandles.publicLookup().findVirtual(ConnectionConfig.class, "getIdleTimeout",
+                    MethodType.methodType(Timeout.class));
+        } catch (final NoSuchMethodException | IllegalAccessException older) {
             return null;
         }
     }
@@ -54,13 +61,15 @@ final class ConnectionConfigExpiry implements RoutePoolConnPool.RouteExpiry<Http
         return deadline;
     }
 
-    static TimeValue idleTimeout(final ConnectionConfig config) {
+    static Timeout idleTimeout(final ConnectionConfig config) {
         if (IDLE_TIMEOUT == null) {
             return null;
         }
         try {
-            return (TimeValue) IDLE_TIMEOUT.invoke(config);
-        } catch (final ReflectiveOperationException ex) {
+            return (Timeout) IDLE_TIMEOUT.invokeExact(config);
+        } catch (final RuntimeException | Error ex) {
+            throw ex;
+        } catch (final Throwable ex) {
             throw new IllegalStateException("ConnectionConfig.getIdleTimeout() failed", ex);
         }
     }
