@@ -1,7 +1,7 @@
 package io.routepool.benchmarks;
 
-import io.routepool.httpclient5.RoutePoolAsyncClientConnectionManager;
-import io.routepool.httpclient5.RoutePoolHttpClientConnectionManager;
+import io.routepool.httpclient5.RoutePoolAsyncClientConnectionManagerBuilder;
+import io.routepool.httpclient5.RoutePoolHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.TlsConfig;
 import org.apache.hc.client5.http.io.HttpClientConnectionManager;
@@ -17,7 +17,10 @@ import org.apache.hc.core5.util.Timeout;
  * {@code Pooling*ConnectionManager} with each {@link PoolConcurrencyPolicy}. Every manager gets the same
  * configuration: the limits, a {@link #CONNECTION_CONFIG} with 10 s connect and socket timeouts (so that a broken
  * harness fails instead of hanging; everything else HttpClient's defaults, including validateAfterInactivity 2 s),
- * HTTP/1.1 only, and otherwise the builders' defaults (LIFO reuse, no time to live).
+ * HTTP/1.1 only, and otherwise the builders' defaults (LIFO reuse, no time to live; routepool's own options too:
+ * background maintenance every 1 s, leak and stuck-waiter reports on, no lease stacks). Each is built through its
+ * builder, as a user would: {@code RoutePool*ConnectionManagerBuilder} or HttpClient's
+ * {@code Pooling*ConnectionManagerBuilder} with {@code setPoolConcurrencyPolicy}.
  */
 public enum HttpClient5Manager {
     /** routepool: {@code RoutePoolHttpClientConnectionManager} / {@code RoutePoolAsyncClientConnectionManager}. */
@@ -71,22 +74,22 @@ public enum HttpClient5Manager {
                 .build();
     }
 
+    /** routepool's builder, with the same settings as HttpClient's; routepool's own options at their defaults. */
     private static HttpClientConnectionManager routepoolClassic(int maxTotal, int maxPerRoute) {
-        // TODO(routepool): RoutePoolHttpClientConnectionManagerBuilder once pool-httpclient5 has it (same settings).
-        RoutePoolHttpClientConnectionManager manager = new RoutePoolHttpClientConnectionManager();
-        manager.setMaxTotal(maxTotal);
-        manager.setDefaultMaxPerRoute(maxPerRoute);
-        manager.setDefaultConnectionConfig(CONNECTION_CONFIG);
-        return manager;
+        return RoutePoolHttpClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(maxTotal)
+                .setMaxConnPerRoute(maxPerRoute)
+                .setDefaultConnectionConfig(CONNECTION_CONFIG)
+                .build();
     }
 
+    /** routepool's builder, with the same settings as HttpClient's; routepool's own options at their defaults. */
     private static AsyncClientConnectionManager routepoolAsync(int maxTotal, int maxPerRoute) {
-        // TODO(routepool): RoutePoolAsyncClientConnectionManagerBuilder once pool-httpclient5 has it (same settings).
-        RoutePoolAsyncClientConnectionManager manager = new RoutePoolAsyncClientConnectionManager();
-        manager.setMaxTotal(maxTotal);
-        manager.setDefaultMaxPerRoute(maxPerRoute);
-        manager.setDefaultConnectionConfig(CONNECTION_CONFIG);
-        manager.setDefaultTlsConfig(HTTP_1_ONLY);
-        return manager;
+        return RoutePoolAsyncClientConnectionManagerBuilder.create()
+                .setMaxConnTotal(maxTotal)
+                .setMaxConnPerRoute(maxPerRoute)
+                .setDefaultConnectionConfig(CONNECTION_CONFIG)
+                .setDefaultTlsConfig(HTTP_1_ONLY)
+                .build();
     }
 }
