@@ -44,9 +44,8 @@ import io.routepool.core.ReuseOrder;
  * <p>Where it deliberately differs from {@code StrictConnPool} (see DESIGN.md): waiters are served first come, first
  * served across routes and states; a lease's request timeout fails its future when it passes (StrictConnPool fails
  * it only when the pool next looks at its queue); lowering a limit closes surplus idle connections at once;
- * {@code close(GRACEFUL)} closes idle connections and lets leased ones finish, closing each when it is released
- * ({@code IMMEDIATE} closes them at once); and an entry released already expired is closed at once instead of waiting
- * in the pool for a lease to find it expired.
+ * and an entry released already expired is closed at once instead of waiting in the pool for a lease to find it
+ * expired.
  *
  * <p>Thread-safe. Callbacks run on the thread that completes the lease: the leasing thread when a connection is
  * available or can be created, the releasing thread when a waiter is served, routepool's timer thread on a timeout.
@@ -439,12 +438,21 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
     }
 
     /**
-     * Shuts the pool down: waiting leases fail, idle connections are closed; leased ones are closed when released
-     * ({@code GRACEFUL}) or at once ({@code IMMEDIATE}). Idempotent.
+     * Shuts the pool down, as {@code StrictConnPool}'s: waiting leases fail, and every connection, idle or leased, is
+     * closed with {@code closeMode} (a leased entry keeps its lease, without a connection; its release then only
+     * frees it). Idempotent. No connection is closed under a lock.
      */
     @Override
     public void close(final CloseMode closeMode) {
-        core.close(closeMode == CloseMode.IMMEDIATE ? io.routepool.core.CloseMode.IMMEDIATE : io.routepool.core.CloseMode.GRACEFUL);
+        final CloseMode mode = closeMode != null ? closeMode : CloseMode.GRACEFUL;
+        if (mode == CloseMode.IMMEDIATE) {
+            core.close(io.routepool.core.CloseMode.IMMEDIATE);
+            return;
+        }
+        core.close(io.routepool.core.CloseMode.GRACEFUL); // idle connections; leased ones stay with their holders
+        for (final io.routepool.core.PoolEntry<T, Slot<T, C>> e : core.leasedEntries()) {
+            e.connection().entry.discardConnection(CloseMode.GRACEFUL); // atomic: a holder's own discard races safely
+        }
     }
 
     @Override
