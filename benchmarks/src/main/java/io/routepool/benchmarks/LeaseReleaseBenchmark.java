@@ -45,7 +45,7 @@ public class LeaseReleaseBenchmark {
     /** Keyed pools, no state. */
     @State(Scope.Benchmark)
     public static class Keyed extends PoolFixture {
-        @Param({"ROUTEPOOL", "HTTPCORE4", "STRICT5", "LAX5", "COMMONS_POOL2"})
+        @Param({"ROUTEPOOL", "ROUTEPOOL5", "HTTPCORE4", "STRICT5", "LAX5", "OFFLOCK5", "COMMONS_POOL2"})
         public Pool pool;
 
         @Param({"1", "20", "1000"})
@@ -69,7 +69,7 @@ public class LeaseReleaseBenchmark {
     /** Pools that carry a state, 8 distinct states. */
     @State(Scope.Benchmark)
     public static class Stateful extends PoolFixture {
-        @Param({"ROUTEPOOL", "HTTPCORE4", "STRICT5", "LAX5"})
+        @Param({"ROUTEPOOL", "ROUTEPOOL5", "HTTPCORE4", "STRICT5", "LAX5", "OFFLOCK5"})
         public Pool pool;
 
         @Param({"1", "20", "1000"})

@@ -68,11 +68,13 @@ final class AsyncPendingLease<T, C extends ModalCloseable>
     public void accept(final io.routepool.core.PoolEntry<T, Slot<T, C>> e, final Throwable t) {
         if (t == null) {
             result = e;
+            // mapped before DONE is visible: a get() that gives the entry back releases it through the map
+            final Slot<T, C> slot = pool.register(e);
             if (STATUS.compareAndSet(this, PENDING, DONE)) {
-                final PoolEntry<T, C> entry = pool.leased(e).entry;
+                pool.onLease(slot);
                 settled.countDown();
                 if (callback != null) {
-                    callback.completed(entry);
+                    callback.completed(slot.entry);
                 }
             } else {
                 pool.giveBack(e); // cancelled meanwhile: nobody will ever see this lease
@@ -126,17 +128,16 @@ final class AsyncPendingLease<T, C extends ModalCloseable>
 
     @Override
     public PoolEntry<T, C> get() throws InterruptedException, ExecutionException {
+        if (status != PENDING) {
+            return settledOutcome(); // done: as every Future, no matter the caller's interrupt flag
+        }
         try {
             settled.await();
         } catch (final InterruptedException ex) {
             abandon();
             throw ex;
         }
-        try {
-            return outcome();
-        } catch (final TimeoutException ex) {
-            throw new ExecutionException(ex.getMessage(), ex);
-        }
+        return settledOutcome();
     }
 
     /**
@@ -146,6 +147,9 @@ final class AsyncPendingLease<T, C extends ModalCloseable>
     @Override
     public PoolEntry<T, C> get(final long timeout, final TimeUnit unit)
             throws InterruptedException, ExecutionException, TimeoutException {
+        if (status != PENDING) {
+            return outcome();
+        }
         try {
             if (!settled.await(timeout, unit)) {
                 if (cancel(true)) {
@@ -159,6 +163,14 @@ final class AsyncPendingLease<T, C extends ModalCloseable>
             throw ex;
         }
         return outcome();
+    }
+
+    private PoolEntry<T, C> settledOutcome() throws ExecutionException {
+        try {
+            return outcome();
+        } catch (final TimeoutException ex) {
+            throw new ExecutionException(ex.getMessage(), ex);
+        }
     }
 
     /** The caller of {@code get} stops waiting: cancel, or, completed already with no callback to own it, give it back. */

@@ -76,6 +76,8 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
      * future and callback when served.
      */
     private final boolean waitInGet;
+    /** Set by {@code close(IMMEDIATE)} before pool-core closes: idle connections are then closed IMMEDIATE too. */
+    private volatile boolean closingImmediately;
     /** Per-route expiry the manager adds (ConnectionConfig timeToLive and idleTimeout), or null. */
     private volatile RouteExpiry<T> routeExpiry;
 
@@ -159,7 +161,8 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
         @Override
         public void close(final Slot<T, C> slot, final io.routepool.core.CloseMode mode) {
             slots.remove(slot.entry, slot);
-            slot.entry.discardConnection(mode == io.routepool.core.CloseMode.IMMEDIATE ? CloseMode.IMMEDIATE : CloseMode.GRACEFUL);
+            final boolean immediate = mode == io.routepool.core.CloseMode.IMMEDIATE || closingImmediately;
+            slot.entry.discardConnection(immediate ? CloseMode.IMMEDIATE : CloseMode.GRACEFUL);
         }
 
         @Override
@@ -220,13 +223,18 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
     /** A pool-core entry was handed to a lease: its slot, registered on its first lease. */
     Slot<T, C> leased(final io.routepool.core.PoolEntry<T, Slot<T, C>> e) {
         final Slot<T, C> slot = register(e);
-        if (connPoolListener != null) {
-            connPoolListener.onLease(slot.entry.getRoute(), this);
-        }
+        onLease(slot);
         return slot;
     }
 
-    private Slot<T, C> register(final io.routepool.core.PoolEntry<T, Slot<T, C>> e) {
+    void onLease(final Slot<T, C> slot) {
+        if (connPoolListener != null) {
+            connPoolListener.onLease(slot.entry.getRoute(), this);
+        }
+    }
+
+    /** Maps the entry to its slot (first lease only), so that {@link #release} finds it; idempotent. */
+    Slot<T, C> register(final io.routepool.core.PoolEntry<T, Slot<T, C>> e) {
         final Slot<T, C> slot = e.connection();
         if (slot.core == null) {
             slot.core = e;
@@ -446,6 +454,7 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
     public void close(final CloseMode closeMode) {
         final CloseMode mode = closeMode != null ? closeMode : CloseMode.GRACEFUL;
         if (mode == CloseMode.IMMEDIATE) {
+            closingImmediately = true; // pool-core closes idle connections politely in either mode; httpcore5 does not
             core.close(io.routepool.core.CloseMode.IMMEDIATE);
             return;
         }

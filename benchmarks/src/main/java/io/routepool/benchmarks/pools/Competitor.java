@@ -38,6 +38,8 @@ public abstract class Competitor implements AutoCloseable {
             case HTTPCORE4 -> new HttpCore4Competitor(maxPerRoute, maxTotal);
             case STRICT5 -> HttpCore5Competitor.strict(maxPerRoute, maxTotal);
             case LAX5 -> HttpCore5Competitor.lax(maxPerRoute);
+            case ROUTEPOOL5 -> HttpCore5Competitor.routepool(maxPerRoute, maxTotal);
+            case OFFLOCK5 -> HttpCore5Competitor.offlock(maxPerRoute, maxTotal);
             case COMMONS_POOL2 -> new CommonsPool2Competitor(maxPerRoute, maxTotal);
             case HIKARI_BAG -> new HikariBagCompetitor(maxPerRoute);
         };

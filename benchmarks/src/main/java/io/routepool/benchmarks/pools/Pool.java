@@ -12,6 +12,13 @@ public enum Pool {
     HTTPCORE4("HttpCore 4.4 AbstractConnPool", true, true),
     /** HttpCore 5.4.4 {@code StrictConnPool} (HttpClient 5's default). */
     STRICT5("HttpCore5 StrictConnPool", true, true),
+    /**
+     * {@code io.routepool.httpclient5.RoutePoolConnPool}: routepool behind httpcore5's {@code ManagedConnPool} API, as
+     * HttpClient 5's managers use it (what the mapping onto pool-core costs over {@link #ROUTEPOOL}).
+     */
+    ROUTEPOOL5("routepool RoutePoolConnPool (httpcore5 API)", true, true),
+    /** HttpCore 5.4.4 {@code RouteSegmentedConnPool}: HttpClient 5.6's experimental OFFLOCK policy. */
+    OFFLOCK5("HttpCore5 RouteSegmentedConnPool", true, true),
     /** HttpCore 5.4.4 {@code LaxConnPool}: no maxTotal; a state mismatch closes the connection. */
     LAX5("HttpCore5 LaxConnPool", true, true),
     /** commons-pool2 2.12.0 {@code GenericKeyedObjectPool}: keyed, no state. */

@@ -22,17 +22,19 @@ import org.knowm.xchart.style.Styler.LegendPosition;
 final class Charts {
 
     /** One colour per competitor, stable across charts; routepool stands out. */
-    private static final Map<String, Color> COLORS = Map.of(
-            "ROUTEPOOL", new Color(0xD6, 0x27, 0x28),
-            "HTTPCORE4", new Color(0x1F, 0x77, 0xB4),
-            "STRICT5", new Color(0x2C, 0xA0, 0x2C),
-            "LAX5", new Color(0x98, 0xDF, 0x8A),
-            "COMMONS_POOL2", new Color(0x94, 0x67, 0xBD),
-            "HIKARI_BAG", new Color(0x7F, 0x7F, 0x7F),
-            "HTTPCLIENT_POOLING", new Color(0x1F, 0x77, 0xB4),
-            "HC5_STRICT", new Color(0x2C, 0xA0, 0x2C),
-            "HC5_LAX", new Color(0x98, 0xDF, 0x8A),
-            "HC5_OFFLOCK", new Color(0xFF, 0x7F, 0x0E));
+    private static final Map<String, Color> COLORS = Map.ofEntries(
+            Map.entry("ROUTEPOOL", new Color(0xD6, 0x27, 0x28)),
+            Map.entry("HTTPCORE4", new Color(0x1F, 0x77, 0xB4)),
+            Map.entry("STRICT5", new Color(0x2C, 0xA0, 0x2C)),
+            Map.entry("LAX5", new Color(0x98, 0xDF, 0x8A)),
+            Map.entry("ROUTEPOOL5", new Color(0xFF, 0x98, 0x96)),
+            Map.entry("OFFLOCK5", new Color(0xFF, 0x7F, 0x0E)),
+            Map.entry("COMMONS_POOL2", new Color(0x94, 0x67, 0xBD)),
+            Map.entry("HIKARI_BAG", new Color(0x7F, 0x7F, 0x7F)),
+            Map.entry("HTTPCLIENT_POOLING", new Color(0x1F, 0x77, 0xB4)),
+            Map.entry("HC5_STRICT", new Color(0x2C, 0xA0, 0x2C)),
+            Map.entry("HC5_LAX", new Color(0x98, 0xDF, 0x8A)),
+            Map.entry("HC5_OFFLOCK", new Color(0xFF, 0x7F, 0x0E)));
 
     private Charts() {
     }

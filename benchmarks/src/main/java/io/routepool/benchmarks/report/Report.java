@@ -49,6 +49,8 @@ public final class Report {
         LABELS.put("HTTPCORE4", "HttpCore 4.4");
         LABELS.put("STRICT5", "HttpCore5 Strict");
         LABELS.put("LAX5", "HttpCore5 Lax");
+        LABELS.put("ROUTEPOOL5", "routepool (httpcore5 API)");
+        LABELS.put("OFFLOCK5", "HttpCore5 RouteSegmented");
         LABELS.put("COMMONS_POOL2", "commons-pool2");
         LABELS.put("HIKARI_BAG", "HikariCP bag");
         LABELS.put("HTTPCLIENT_POOLING", "PoolingHttpClientConnectionManager");
