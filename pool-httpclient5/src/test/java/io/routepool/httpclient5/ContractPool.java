@@ -2,9 +2,6 @@ package io.routepool.httpclient5;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.lang.reflect.Constructor;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Future;
@@ -21,7 +18,6 @@ import org.apache.hc.core5.pool.PoolStats;
 import org.apache.hc.core5.pool.StrictConnPool;
 import org.apache.hc.core5.util.TimeValue;
 import org.apache.hc.core5.util.Timeout;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * One pool under contract: httpcore5's {@link StrictConnPool} (the reference) or our {@code RoutePoolConnPool},
@@ -42,8 +38,6 @@ final class ContractPool implements AutoCloseable {
         }
     }
 
-    static final String OURS_CLASS = "io.routepool.httpclient5.RoutePoolConnPool";
-
     final Impl impl;
     final ManagedConnPool<String, TestConn> pool;
 
@@ -58,107 +52,72 @@ final class ContractPool implements AutoCloseable {
 
     /** {@code (defaultMaxPerRoute, maxTotal)}. */
     static ContractPool create(Impl impl, int maxPerRoute, int maxTotal) {
-        if (impl.isReference()) {
-            return new ContractPool(impl, new StrictConnPool<>(maxPerRoute, maxTotal));
-        }
-        return new ContractPool(impl, ours(new Class<?>[] {int.class, int.class}, maxPerRoute, maxTotal));
+        return new ContractPool(impl, impl.isReference()
+                ? new StrictConnPool<>(maxPerRoute, maxTotal)
+                : new RoutePoolConnPool<>(maxPerRoute, maxTotal));
     }
 
     /** {@code (defaultMaxPerRoute, maxTotal, timeToLive, policy, connPoolListener)}. */
     static ContractPool create(Impl impl, int maxPerRoute, int maxTotal, TimeValue timeToLive, PoolReusePolicy policy,
             ConnPoolListener<String> listener) {
-        if (impl.isReference()) {
-            return new ContractPool(impl, new StrictConnPool<>(maxPerRoute, maxTotal, timeToLive, policy, listener));
-        }
-        return new ContractPool(impl, ours(
-                new Class<?>[] {int.class, int.class, TimeValue.class, PoolReusePolicy.class, ConnPoolListener.class},
-                maxPerRoute, maxTotal, timeToLive, policy, listener));
+        return new ContractPool(impl, impl.isReference()
+                ? new StrictConnPool<>(maxPerRoute, maxTotal, timeToLive, policy, listener)
+                : new RoutePoolConnPool<>(maxPerRoute, maxTotal, timeToLive, policy, listener));
     }
 
     /** {@code (defaultMaxPerRoute, maxTotal, timeToLive, policy, disposalCallback, connPoolListener)}. */
     static ContractPool create(Impl impl, int maxPerRoute, int maxTotal, TimeValue timeToLive, PoolReusePolicy policy,
             DisposalCallback<TestConn> disposal, ConnPoolListener<String> listener) {
-        if (impl.isReference()) {
-            return new ContractPool(impl,
-                    new StrictConnPool<>(maxPerRoute, maxTotal, timeToLive, policy, disposal, listener));
-        }
-        return new ContractPool(impl, ours(
-                new Class<?>[] {int.class, int.class, TimeValue.class, PoolReusePolicy.class, DisposalCallback.class,
-                    ConnPoolListener.class},
-                maxPerRoute, maxTotal, timeToLive, policy, disposal, listener));
+        return new ContractPool(impl, impl.isReference()
+                ? new StrictConnPool<>(maxPerRoute, maxTotal, timeToLive, policy, disposal, listener)
+                : new RoutePoolConnPool<>(maxPerRoute, maxTotal, timeToLive, policy, disposal, listener));
     }
 
     static ContractPool create(Impl impl, int maxPerRoute, int maxTotal, PoolReusePolicy policy) {
         return create(impl, maxPerRoute, maxTotal, TimeValue.NEG_ONE_MILLISECOND, policy, null);
     }
 
-    @SuppressWarnings("unchecked")
-    private static ManagedConnPool<String, TestConn> ours(Class<?>[] types, Object... args) {
-        Class<?> type;
-        try {
-            type = Class.forName(OURS_CLASS);
-        } catch (ClassNotFoundException e) {
-            Assumptions.abort(OURS_CLASS + " is not on main yet");
-            throw new AssertionError(e);
-        }
-        try {
-            Constructor<?> c = type.getConstructor(types);
-            return (ManagedConnPool<String, TestConn>) c.newInstance(args);
-        } catch (InvocationTargetException e) {
-            throw rethrow(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
+    private StrictConnPool<String, TestConn> reference() {
+        return (StrictConnPool<String, TestConn>) pool;
     }
 
-    private Object invoke(String name, Class<?>[] types, Object... args) {
-        try {
-            Method m = pool.getClass().getMethod(name, types);
-            return m.invoke(pool, args);
-        } catch (InvocationTargetException e) {
-            throw rethrow(e.getCause());
-        } catch (ReflectiveOperationException e) {
-            throw new AssertionError(e);
-        }
+    private RoutePoolConnPool<String, TestConn> ours() {
+        return (RoutePoolConnPool<String, TestConn>) pool;
     }
 
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException) {
-            throw (RuntimeException) t;
-        }
-        if (t instanceof Error) {
-            throw (Error) t;
-        }
-        throw new AssertionError(t);
-    }
+    // ---- StrictConnPool's public extras (RoutePoolConnPool has the same) ----
 
-    // ---- StrictConnPool's public extras ----
-
-    @SuppressWarnings("unchecked")
     Future<PoolEntry<String, TestConn>> lease(String route, Object state) {
-        return (Future<PoolEntry<String, TestConn>>) invoke("lease", new Class<?>[] {Object.class, Object.class},
-                route, state);
+        return isReference() ? reference().lease(route, state) : ours().lease(route, state);
     }
 
     void enumAvailable(Callback<PoolEntry<String, TestConn>> callback) {
-        invoke("enumAvailable", new Class<?>[] {Callback.class}, callback);
+        if (isReference()) {
+            reference().enumAvailable(callback);
+        } else {
+            ours().enumAvailable(callback);
+        }
     }
 
     void enumLeased(Callback<PoolEntry<String, TestConn>> callback) {
-        invoke("enumLeased", new Class<?>[] {Callback.class}, callback);
+        if (isReference()) {
+            reference().enumLeased(callback);
+        } else {
+            ours().enumLeased(callback);
+        }
     }
 
     boolean isShutdown() {
-        return (Boolean) invoke("isShutdown", new Class<?>[0]);
+        return isReference() ? reference().isShutdown() : ours().isShutdown();
     }
 
     /**
      * The reference fails timed-out requests and drops cancelled ones only when some pool operation runs over the
-     * pending list; this is its explicit form. Reference only.
+     * pending list; this is its explicit form. Used on the reference only (ours has it as a no-op).
      */
     void validatePendingRequests() {
         assertThat(impl).as("validatePendingRequests is the reference's").isEqualTo(Impl.REFERENCE);
-        ((StrictConnPool<String, TestConn>) pool).validatePendingRequests();
+        reference().validatePendingRequests();
     }
 
     // ---- ManagedConnPool ----
