@@ -206,7 +206,8 @@ class ConnPoolLifecycleTest {
             waiter.cancel(true);
             return;
         }
-        ContractAwait.until("the waiter fails", waiter::isDone);
+        cb.awaitReturned();
+        assertThat(waiter.isDone()).isTrue();
         assertThat(waiter.isCancelled()).isFalse();
         assertThatThrownBy(() -> waiter.get(1, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                 .hasCauseInstanceOf(IllegalStateException.class);

@@ -27,6 +27,8 @@ final class ContractCallback implements FutureCallback<PoolEntry<String, TestCon
 
     private final Runnable probe;
     final AtomicInteger probesFinished = new AtomicInteger();
+    /** Calls that have returned (their probe joined or given up on). */
+    final AtomicInteger returned = new AtomicInteger();
     final List<String> problems = new CopyOnWriteArrayList<>();
 
     ContractCallback() {
@@ -62,6 +64,19 @@ final class ContractCallback implements FutureCallback<PoolEntry<String, TestCon
     }
 
     private void called(String what) {
+        try {
+            probe(what);
+        } finally {
+            returned.incrementAndGet();
+        }
+    }
+
+    /** Waits until a call has returned, on whatever thread it runs. */
+    void awaitReturned() {
+        ContractAwait.until("the callback has returned", () -> returned.get() > 0);
+    }
+
+    private void probe(String what) {
         caller = Thread.currentThread();
         if (probe == null) {
             return;
