@@ -3,6 +3,9 @@ package io.routepool.httpclient5;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.routepool.httpclient5.ContractPool.Impl;
+import java.lang.reflect.Field;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -97,6 +100,86 @@ class ConnPoolInterruptTest {
         assertThat(o.done()).as("served after its caller left").isTrue();
         assertThat(o.nextLeaseServed()).isFalse();
         assertThat(o.totals()).isEqualTo("leased 1, pending 0, available 0"); // leased to nobody
+    }
+
+    /**
+     * White-box (ours only): an interrupt that ends the wait at the very moment a new entry is granted. Ours
+     * publishes the grant (its status CAS to DONE) before it registers the new entry's slot in its entry-to-slot map;
+     * a waiter interrupted in between gives the entry back through release(), which does not find it yet. The window
+     * is a few instructions wide; the test widens it by delaying the registration (RoutePoolConnPool's private
+     * {@code slots} map, replaced by reflection: if that field goes, this test fails and must be rewritten).
+     * Nothing may be left leased: the waiter gets its InterruptedException (or the entry), and the connection
+     * serves the next lease.
+     */
+    @Test
+    void oursAnInterruptAtTheMomentANewEntryIsGrantedLeavesNothingLeased() throws Exception {
+        try (ContractPool p = ContractPool.create(Impl.ROUTEPOOL, 1, 1)) {
+            CountDownLatch inWindow = new CountDownLatch(1);
+            CountDownLatch waiterDone = new CountDownLatch(1);
+            DelayedRegistration<Object, Object> slots = new DelayedRegistration<>(inWindow, waiterDone);
+            Field field = RoutePoolConnPool.class.getDeclaredField("slots");
+            field.setAccessible(true);
+            field.set(p.pool, slots);
+
+            PoolEntry<String, TestConn> held = p.leaseConnected("a", null);
+            AtomicReference<Object> outcome = new AtomicReference<>();
+            Thread waiter = new Thread(() -> {
+                try {
+                    PoolEntry<String, TestConn> e = p.lease("a", null, Timeout.ofMinutes(1), null).get(1, TimeUnit.MINUTES);
+                    outcome.set(e);
+                    p.release(e, false);
+                } catch (Throwable t) {
+                    outcome.set(t);
+                } finally {
+                    waiterDone.countDown();
+                }
+            }, "interrupted-at-grant");
+            waiter.start();
+            ContractAwait.until("the lease is pending", () -> p.pool.getStats("a").getPending() == 1);
+            ContractAwait.parked(waiter);
+            slots.armed = true;
+            Thread releaser = new Thread(() -> p.release(held, false), "releaser"); // frees the unit: a new entry
+            releaser.start();
+            assertThat(inWindow.await(10, TimeUnit.SECONDS)).as("the grant reached the registration").isTrue();
+            waiter.interrupt();
+            waiter.join(10_000);
+            releaser.join(10_000);
+            assertThat(waiter.isAlive() || releaser.isAlive()).isFalse();
+
+            assertThat(outcome.get()).as("the waiter's get").satisfiesAnyOf(
+                    o -> assertThat(o).isInstanceOf(InterruptedException.class),
+                    o -> assertThat(o).isInstanceOf(PoolEntry.class));
+            Future<PoolEntry<String, TestConn>> next = p.lease("a", null, Timeout.ofSeconds(2), null);
+            assertThat(next.get(5, TimeUnit.SECONDS)).as("the connection serves the next lease").isNotNull();
+            assertThat(p.totals()).isEqualTo("leased 1, pending 0, available 0");
+        }
+    }
+
+    /** A map whose first put after arming waits (bounded) until the waiter's get has ended. */
+    @SuppressWarnings("serial")
+    static final class DelayedRegistration<K, V> extends ConcurrentHashMap<K, V> {
+        private final CountDownLatch inWindow;
+        private final CountDownLatch waiterDone;
+        volatile boolean armed;
+
+        DelayedRegistration(CountDownLatch inWindow, CountDownLatch waiterDone) {
+            this.inWindow = inWindow;
+            this.waiterDone = waiterDone;
+        }
+
+        @Override
+        public V put(K key, V value) {
+            if (armed) {
+                armed = false;
+                inWindow.countDown();
+                try {
+                    waiterDone.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.put(key, value);
+        }
     }
 
     /**

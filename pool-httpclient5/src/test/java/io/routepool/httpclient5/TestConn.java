@@ -14,9 +14,16 @@ final class TestConn implements ModalCloseable {
     final int id = IDS.incrementAndGet();
     final String name;
     private final List<CloseMode> closes = new CopyOnWriteArrayList<>();
+    private final Runnable onFirstClose;
 
     TestConn(String name) {
+        this(name, null);
+    }
+
+    /** {@code onFirstClose} runs inside the first close call. */
+    TestConn(String name, Runnable onFirstClose) {
         this.name = name;
+        this.onFirstClose = onFirstClose;
     }
 
     TestConn() {
@@ -25,7 +32,14 @@ final class TestConn implements ModalCloseable {
 
     @Override
     public void close(CloseMode closeMode) {
-        closes.add(closeMode);
+        boolean first;
+        synchronized (closes) {
+            first = closes.isEmpty();
+            closes.add(closeMode);
+        }
+        if (first && onFirstClose != null) {
+            onFirstClose.run();
+        }
     }
 
     @Override
