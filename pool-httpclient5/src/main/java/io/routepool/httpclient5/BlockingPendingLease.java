@@ -27,8 +27,11 @@ final class BlockingPendingLease<T, C extends ModalCloseable> implements Future<
     private final RoutePoolConnPool<T, C> pool;
     private final T route;
     private final KeyedPool.LeaseRequest<T, Slot<T, C>> request;
-    /** The lease's own deadline (System.nanoTime), or Long.MAX_VALUE: {@code get} waits until the earlier one. */
-    private final long deadlineNanos;
+    /**
+     * The lease's own request timeout, or Long.MAX_VALUE: {@code get} waits the shorter of it and its own timeout
+     * (HttpClient's classic manager passes the same timeout to both, one call after the other).
+     */
+    private final long timeoutNanos;
     /** The entry, once {@code get} leased it (guarded by this object's monitor, as {@code get} is serial). */
     private PoolEntry<T, C> result;
 
@@ -37,8 +40,7 @@ final class BlockingPendingLease<T, C extends ModalCloseable> implements Future<
         this.pool = pool;
         this.route = route;
         this.request = request;
-        final long now = System.nanoTime();
-        this.deadlineNanos = timeoutNanos == Long.MAX_VALUE || now + timeoutNanos < now ? Long.MAX_VALUE : now + timeoutNanos;
+        this.timeoutNanos = timeoutNanos;
     }
 
     @Override
@@ -60,10 +62,7 @@ final class BlockingPendingLease<T, C extends ModalCloseable> implements Future<
         if (result != null) {
             return result;
         }
-        long nanos = waitNanos;
-        if (deadlineNanos != Long.MAX_VALUE) {
-            nanos = Math.min(nanos, Math.max(0, deadlineNanos - System.nanoTime()));
-        }
+        final long nanos = Math.min(waitNanos, timeoutNanos);
         final io.routepool.core.PoolEntry<T, Slot<T, C>> e;
         try {
             e = request.get(nanos, TimeUnit.NANOSECONDS);

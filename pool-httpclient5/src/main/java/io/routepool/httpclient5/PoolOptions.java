@@ -3,6 +3,7 @@ package io.routepool.httpclient5;
 import java.time.Duration;
 
 import org.apache.hc.core5.io.ModalCloseable;
+import org.apache.hc.core5.pool.PoolEntry;
 
 import io.routepool.core.ConnectionValidator;
 import io.routepool.core.PoolBuilder;
@@ -24,8 +25,11 @@ final class PoolOptions<T, C extends ModalCloseable> {
     Duration maxIdleTime;
     PoolLogger logger;
     PoolListener<T> listener;
-    /** A check of an idle connection run by maintenance, off the request path; null: only isOpen. */
-    ConnectionValidator<? super C> idleProbe;
+    /**
+     * A check of an idle entry's connection run by maintenance, off the request path (the entry is out of the
+     * pool while it runs); null: only the connection's isOpen.
+     */
+    ConnectionValidator<PoolEntry<T, C>> idleProbe;
 
     void applyTo(final PoolBuilder<T, Slot<T, C>> b) {
         if (maintenanceInterval != null) {
@@ -55,12 +59,9 @@ final class PoolOptions<T, C extends ModalCloseable> {
         if (listener != null) {
             b.listener(listener);
         }
-        final ConnectionValidator<? super C> probe = idleProbe;
+        final ConnectionValidator<PoolEntry<T, C>> probe = idleProbe;
         if (probe != null) {
-            b.idleProbe(slot -> {
-                final C conn = slot.entry.getConnection();
-                return conn != null && probe.isValid(conn);
-            });
+            b.idleProbe(slot -> probe.isValid(slot.entry));
         }
     }
 }

@@ -56,7 +56,7 @@ class HitPathTest {
 
     @Test
     void stateAndExpirySetBeforeReleaseAreKept() throws Exception {
-        try (RoutePoolConnPool<String, Conn> pool = new RoutePoolConnPool<>(2, 10)) {
+        try (RoutePoolConnPool<String, Conn> pool = new RoutePoolConnPool<>(2, 10); CapturedPoolLog log = new CapturedPoolLog()) {
             PoolEntry<String, Conn> e = pool.lease("a", null).get();
             Conn c = new Conn();
             e.assignConnection(c);
@@ -64,6 +64,7 @@ class HitPathTest {
             pool.release(e, true);
             assertThat(pool.lease("a", null, Timeout.ofSeconds(1), null).get(1, TimeUnit.SECONDS))
                     .as("a null-state lease does not take alice's connection").isNotSameAs(e);
+            assertThat(log.warnings()).singleElement().asString().startsWith("State mismatch on route a");
             PoolEntry<String, Conn> again = pool.lease("a", "alice").get(1, TimeUnit.SECONDS);
             assertThat(again).isSameAs(e);
             assertThat(again.getState()).isEqualTo("alice");
