@@ -41,7 +41,8 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  *
  * <p>At the end, with every thread finished: nothing leased or pending, every connection created is closed exactly
  * once or available exactly once, no entry was held twice or handed out with a closed connection, the pool never
- * held more than its limits (leased entries, open connections, stats), every lease's future is done and its
+ * held more than its limits (entries held by callers, open connections, per-route stats; the total stats are
+ * reported: ours sums them route by route, not atomically), every lease's future is done and its
  * callback was called exactly once, and no entry granted to a caller that gave up is left leased (#6786).
  *
  * <p>Sized for ~10-20 s on 2 cores; {@code -Droutepool.stress.factor=N} multiplies the iterations. The reference
@@ -156,6 +157,8 @@ class StormTest {
         final AtomicInteger live = new AtomicInteger();
         final AtomicInteger maxLive = new AtomicInteger();
         final AtomicInteger statsOverLimit = new AtomicInteger();
+        final AtomicInteger totalStatsOverLimit = new AtomicInteger();
+        volatile String firstTotalOverLimit;
         final AtomicLong statsSamples = new AtomicLong();
         final Map<Outcome, LongAdder> outcomes = new EnumMap<>(Outcome.class);
         final LongAdder interruptsSent = new LongAdder();
@@ -362,12 +365,16 @@ class StormTest {
                 PoolStats a = p.pool.getStats("a");
                 PoolStats b = p.pool.getStats("b");
                 statsSamples.incrementAndGet();
-                if (t.getLeased() + t.getAvailable() > MAX_TOTAL
-                        || a.getLeased() + a.getAvailable() > MAX_PER_ROUTE
-                        || b.getLeased() + b.getAvailable() > MAX_PER_ROUTE) {
+                if (t.getLeased() + t.getAvailable() > MAX_TOTAL) {
+                    // ours sums its routes one by one, deliberately not one atomic snapshot (pool-core's
+                    // Diagnosis.totalStats): a connection moving between routes can be counted twice. Reported.
+                    if (totalStatsOverLimit.incrementAndGet() == 1) {
+                        firstTotalOverLimit = ContractPool.lpa(t);
+                    }
+                }
+                if (a.getLeased() + a.getAvailable() > MAX_PER_ROUTE || b.getLeased() + b.getAvailable() > MAX_PER_ROUTE) {
                     if (statsOverLimit.incrementAndGet() <= 3) {
-                        error("stats over a limit: total " + ContractPool.lpa(t) + "; a " + ContractPool.lpa(a)
-                                + "; b " + ContractPool.lpa(b));
+                        error("route stats over the route limit: a " + ContractPool.lpa(a) + "; b " + ContractPool.lpa(b));
                     }
                 }
                 spinMicros(200);
@@ -552,10 +559,11 @@ class StormTest {
         String summary() {
             return String.format("storm %s: %d threads x %d iterations on %d connections (%d per route) in %d ms;"
                     + " outcomes %s; interrupts sent %d; connections created %d; max held %d, open %d;"
-                    + " stats samples %d; end: %s, %d leased entries, %d granted to callers that gave up (%d still"
+                    + " stats samples %d (total stats over maxTotal: %d%s); end: %s, %d leased entries, %d granted to callers that gave up (%d still"
                     + " leased), %d lost connections; errors %d%s",
                     impl, WAITERS, ITERATIONS, MAX_TOTAL, MAX_PER_ROUTE, millis, outcomes, interruptsSent.sum(),
-                    conns.size(), maxHeld.get(), maxLive.get(), statsSamples.get(), finalTotals, leasedAtEnd,
+                    conns.size(), maxHeld.get(), maxLive.get(), statsSamples.get(), totalStatsOverLimit.get(),
+                    firstTotalOverLimit == null ? "" : ", first " + firstTotalOverLimit, finalTotals, leasedAtEnd,
                     grantedToAbandoned, leakedToAbandoned, lostConns, errorCount.get(),
                     errors.isEmpty() ? "" : ", first: " + errors.stream().limit(3).toList());
         }
