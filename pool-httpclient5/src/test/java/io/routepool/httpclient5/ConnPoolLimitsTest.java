@@ -320,7 +320,7 @@ class ConnPoolLimitsTest {
      * checked when a lease needs a new entry).
      */
     @ContractScenario
-    void loweringARouteLimit_oursClosesSurplusIdleAtOnce_theReferenceStillReusesThem(Impl impl) throws Exception {
+    void loweringARouteOrTheDefaultLimit_oursClosesSurplusIdleAtOnce_theReferenceStillReusesThem(Impl impl) throws Exception {
         try (ContractPool p = ContractPool.create(impl, 5, 10)) {
             List<PoolEntry<String, TestConn>> es = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
@@ -342,6 +342,24 @@ class ConnPoolLimitsTest {
                 assertThat(p.stats("a")).isEqualTo("leased 0, pending 0, available 1");
                 assertThat(p.leaseNow("a", null).hasConnection()).isTrue();
                 assertThat(p.lease("a", null, Timeout.ofSeconds(10), null).isDone()).as("the limit holds").isFalse();
+            }
+
+            // the default limit, for a route without its own
+            PoolEntry<String, TestConn> b1 = p.leaseConnected("b", null);
+            PoolEntry<String, TestConn> b2 = p.leaseConnected("b", null);
+            TestConn older = b1.getConnection();
+            TestConn newer = b2.getConnection();
+            p.releaseKept(b1);
+            p.releaseKept(b2);
+            p.pool.setDefaultMaxPerRoute(1);
+            assertThat(p.pool.getMaxPerRoute("b")).isEqualTo(1);
+            if (impl.isReference()) {
+                assertThat(older.isClosed() || newer.isClosed()).isFalse();
+                assertThat(p.stats("b")).isEqualTo("leased 0, pending 0, available 2");
+            } else {
+                assertThat(older.closeModes()).containsExactly(CloseMode.GRACEFUL);
+                assertThat(newer.isClosed()).isFalse();
+                assertThat(p.stats("b")).isEqualTo("leased 0, pending 0, available 1");
             }
         }
     }
