@@ -74,6 +74,20 @@ final class CapacityQueue<R, C> {
         }
     }
 
+    /**
+     * Whether the oldest waiting capacity waiter is of another segment than {@code seg} and arrived before
+     * {@code arrival}. Taken under {@code seg}'s lock (segment, then this queue's lock: the one lock order).
+     */
+    boolean oldestIsOtherRouteBefore(RouteSegment<R, C> seg, long arrival) {
+        lock.lock();
+        try {
+            Waiter<R, C> w = queue.oldestWaiting();
+            return w != null && w.segment != seg && w.arrival < arrival;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** For maintenance's stuck-waiter check: the oldest node, under the lock. */
     Waiter<R, C> oldestLocked() {
         return queue.oldest();

@@ -68,7 +68,7 @@ final class HandOff<R, C> {
     Waiter<R, C> placeLocked(RouteSegment<R, C> seg, PoolEntry<R, C> entry, boolean keepPosition) {
         assert seg.lock.isHeldByCurrentThread();
         boolean countedLeased = entry.isLeasedOrGranted();
-        if (pool.closed || seg.allocated() > maxOf(seg) || pool.overTotal()) {
+        if (pool.closed || seg.allocated() > maxOf(seg) || pool.overTotal() || olderWaiterElsewhere(seg)) {
             if (countedLeased) {
                 seg.unlinkForClosing(entry);
             }
@@ -97,6 +97,25 @@ final class HandOff<R, C> {
         seg.toIdle(entry, countedLeased, keepPosition);
         segments.noteIdle(seg);
         return null;
+    }
+
+    /**
+     * Under seg.lock: whether a waiter of another route, waiting for pool capacity, arrived before every waiter of
+     * this route. Then what this route frees must not go to its own waiters (under load on a full pool, they would
+     * starve the other route until it times out): the connection is closed and its pool unit goes to that older
+     * waiter, first come, first served across routes (StrictConnPool's order). Costs one volatile read when nobody
+     * waits for capacity.
+     */
+    private boolean olderWaiterElsewhere(RouteSegment<R, C> seg) {
+        assert seg.lock.isHeldByCurrentThread();
+        if (capacity.count() == 0) {
+            return false;
+        }
+        Waiter<R, C> mine = seg.waiters.size() > 0 ? seg.waiters.oldestWaiting() : null;
+        if (mine == null && seg.capacityWaiters() == 0) {
+            return false; // nobody of this route waits: the entry goes idle, and serveCapacityFromIdle evicts it for them
+        }
+        return capacity.oldestIsOtherRouteBefore(seg, mine != null ? mine.arrival : Long.MAX_VALUE);
     }
 
     /** Under seg.lock, right after {@link #placeLocked} or a detach: what the caller does once unlocked. */
@@ -253,7 +272,7 @@ final class HandOff<R, C> {
             } else {
                 seg.uncount(from);
             }
-            if (!pool.closed && seg.allocated() <= maxOf(seg) && !pool.overTotal()
+            if (!pool.closed && seg.allocated() <= maxOf(seg) && !pool.overTotal() && !olderWaiterElsewhere(seg)
                     && (heir = seg.waiters.grantOldest(Grant.PERMIT, null)) != null) {
                 seg.unitToPermit();
             } else {

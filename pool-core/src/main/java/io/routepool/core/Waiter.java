@@ -27,8 +27,17 @@ abstract class Waiter<R, C> extends Linked<Waiter<R, C>> {
     /** WAITING -> GRANTED | ABANDONED by CAS; set to WAITING by the owner, under the queue lock, for each wait. */
     volatile int status;
 
+    /** Every lease that needs a waiter node draws the next number: the arrival order across all of a pool's queues. */
+    private static final java.util.concurrent.atomic.AtomicLong ARRIVALS = new java.util.concurrent.atomic.AtomicLong();
+
     final R route;
     final Object state;
+    /**
+     * When this lease arrived, in the order of all leases that needed a node (drawn once, at construction, before
+     * the node is first queued). Compared across a route's queue and the capacity queue so that a freed connection
+     * goes to the oldest waiter of the pool, not only of its route.
+     */
+    final long arrival = ARRIVALS.incrementAndGet();
     /**
      * The thread the lease is for, recorded as the borrower: the caller of lease or LeaseRequest.get (set
      * again by each get), or of leaseAsync. Written by the owner before the node is queued; read by granters

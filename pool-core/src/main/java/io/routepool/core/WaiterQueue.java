@@ -24,6 +24,16 @@ final class WaiterQueue<R, C> extends IntrusiveList<Waiter<R, C>> {
         return head();
     }
 
+    /** The oldest node still waiting, or null. Under the lock. */
+    Waiter<R, C> oldestWaiting() {
+        assert lock.isHeldByCurrentThread();
+        Waiter<R, C> w = head();
+        while (w != null && !w.isWaiting()) {
+            w = w.next;
+        }
+        return w;
+    }
+
     /** Links a node that its owner has just set WAITING. */
     void enqueue(Waiter<R, C> w) {
         assert lock.isHeldByCurrentThread();

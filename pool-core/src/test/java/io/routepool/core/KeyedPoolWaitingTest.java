@@ -116,6 +116,57 @@ class KeyedPoolWaitingTest {
         assertThat(conns.maxOpen.get()).isEqualTo(1);
     }
 
+    /**
+     * First come, first served across routes: on a full pool, a waiter of route b (waiting for pool capacity) that
+     * arrived before route a's waiters gets what a's next release frees (a's connection is closed to make room),
+     * and a's waiters are served after it. Preferring the releasing route's own waiters would let a busy route
+     * starve b until it timed out.
+     */
+    @Test
+    void anOlderWaiterForPoolCapacityOfAnotherRouteGoesBeforeLaterWaitersOfTheReleasingRoute() throws Exception {
+        pool(2, 2);
+        PoolEntry<String, Conn> a1 = pool.lease("a", null, 0, SECONDS);
+        PoolEntry<String, Conn> a2 = pool.lease("a", null, 0, SECONDS);
+        Future<PoolEntry<String, Conn>> b = leaseInBackground("b", null);
+        awaitPending("b", 1);
+        Future<PoolEntry<String, Conn>> laterA = leaseInBackground("a", null);
+        awaitPending("a", 1);
+
+        pool.release(a1, true);
+        PoolEntry<String, Conn> got = b.get(10, SECONDS);
+        assertThat(got.route()).isEqualTo("b");
+        assertThat(a1.connection().open).as("a's connection was closed to make room for b").isFalse();
+        assertThat(laterA.isDone()).as("the later waiter of a still waits").isFalse();
+        assertThat(pool.getTotalStats()).isEqualTo(new PoolStats(2, 1, 0, 2));
+
+        pool.release(a2, true); // no older waiter elsewhere now: a's own waiter gets a's connection
+        assertThat(laterA.get(10, SECONDS).connection()).isSameAs(a2.connection());
+        assertThat(conns.maxOpen.get()).isEqualTo(2);
+        pool.release(got, true);
+        pool.release(laterA.get(), true);
+        assertThat(pool.getTotalStats()).isEqualTo(new PoolStats(0, 0, 2, 2));
+    }
+
+    /** The same when a's connection is closed instead of released reusable: its unit goes to the older b waiter. */
+    @Test
+    void theUnitOfAClosedConnectionGoesToTheOlderWaiterOfAnotherRouteToo() throws Exception {
+        pool(2, 2);
+        PoolEntry<String, Conn> a1 = pool.lease("a", null, 0, SECONDS);
+        PoolEntry<String, Conn> a2 = pool.lease("a", null, 0, SECONDS);
+        Future<PoolEntry<String, Conn>> b = leaseInBackground("b", null);
+        awaitPending("b", 1);
+        Future<PoolEntry<String, Conn>> laterA = leaseInBackground("a", null);
+        awaitPending("a", 1);
+
+        pool.release(a1, false);
+        assertThat(b.get(10, SECONDS).route()).isEqualTo("b");
+        assertThat(laterA.isDone()).isFalse();
+        pool.release(a2, true);
+        assertThat(laterA.get(10, SECONDS).route()).isEqualTo("a");
+        pool.release(b.get(), true);
+        pool.release(laterA.get(), true);
+    }
+
     @Test
     void aWaiterOnMaxTotalIsServedByCapacityFreedOnAnotherRoute() throws Exception {
         pool(2, 1);
