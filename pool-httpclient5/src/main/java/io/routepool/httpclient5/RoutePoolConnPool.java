@@ -160,7 +160,9 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
 
         @Override
         public void close(final Slot<T, C> slot, final io.routepool.core.CloseMode mode) {
-            slots.remove(slot.entry, slot);
+            if (!slot.isLeased()) {
+                slots.remove(slot.entry, slot); // never leased again; a leased one is unmapped by its release
+            }
             final boolean immediate = mode == io.routepool.core.CloseMode.IMMEDIATE || closingImmediately;
             slot.entry.discardConnection(immediate ? CloseMode.IMMEDIATE : CloseMode.GRACEFUL);
         }
@@ -236,6 +238,7 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
     /** Maps the entry to its slot (first lease only), so that {@link #release} finds it; idempotent. */
     Slot<T, C> register(final io.routepool.core.PoolEntry<T, Slot<T, C>> e) {
         final Slot<T, C> slot = e.connection();
+        slot.markLeased();
         if (slot.core == null) {
             slot.core = e;
             slots.put(slot.entry, slot);
@@ -250,7 +253,16 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
         final long deadline = entry.getExpiryDeadline().getValue();
         final long left = deadline == Long.MAX_VALUE ? 0 : deadline - System.currentTimeMillis();
         final boolean keep = entry.hasConnection() && (deadline == Long.MAX_VALUE || left > 0);
-        core.release(e, keep, keep ? left : 0, TimeUnit.MILLISECONDS);
+        releaseSlot(slot, keep, keep ? left : 0);
+    }
+
+    /** Hands a slot back to pool-core; one that is not kept is never leased again, so it is unmapped. */
+    private void releaseSlot(final Slot<T, C> slot, final boolean keep, final long keepAliveMillis) {
+        slot.markReleased();
+        core.release(slot.core, keep, keepAliveMillis, TimeUnit.MILLISECONDS);
+        if (!keep) {
+            slots.remove(slot.entry, slot);
+        }
     }
 
     String describe(final T route) {
@@ -299,7 +311,7 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
             }
             e.setState(entry.getState());
         }
-        core.release(e, keep, keepAliveMillis, TimeUnit.MILLISECONDS);
+        releaseSlot(slot, keep, keepAliveMillis);
         if (connPoolListener != null) {
             connPoolListener.onRelease(entry.getRoute(), this);
         }

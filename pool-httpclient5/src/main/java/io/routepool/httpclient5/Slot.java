@@ -2,6 +2,7 @@ package io.routepool.httpclient5;
 
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 import org.apache.hc.core5.io.ModalCloseable;
 import org.apache.hc.core5.pool.PoolEntry;
@@ -25,9 +26,30 @@ final class Slot<T, C extends ModalCloseable> implements Future<PoolEntry<T, C>>
      * published to the caller, so every later reader that reached the slot through a lease sees it), never reset.
      */
     io.routepool.core.PoolEntry<T, Slot<T, C>> core;
+    /**
+     * 1 while a caller holds a lease of this slot (set on each lease, cleared at the start of its release; ordered
+     * writes, no fence on the hit path). When pool-core closes the connection of a slot still leased (a shutdown
+     * with IMMEDIATE, an abandoned lease reclaimed), the slot stays mapped so that the holder's release still reaches
+     * pool-core, which then frees the entry; the release unmaps it.
+     */
+    private volatile int leased;
+    @SuppressWarnings("rawtypes")
+    private static final AtomicIntegerFieldUpdater<Slot> LEASED = AtomicIntegerFieldUpdater.newUpdater(Slot.class, "leased");
 
     Slot(final PoolEntry<T, C> entry) {
         this.entry = entry;
+    }
+
+    void markLeased() {
+        LEASED.lazySet(this, 1);
+    }
+
+    void markReleased() {
+        LEASED.lazySet(this, 0);
+    }
+
+    boolean isLeased() {
+        return leased != 0;
     }
 
     @Override
