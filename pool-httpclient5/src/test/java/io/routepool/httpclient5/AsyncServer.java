@@ -33,7 +33,6 @@ import org.apache.hc.core5.http.nio.AsyncServerExchangeHandler;
 import org.apache.hc.core5.http.nio.AsyncServerRequestHandler;
 import org.apache.hc.core5.http.nio.entity.AsyncEntityProducers;
 import org.apache.hc.core5.http.nio.entity.StringAsyncEntityConsumer;
-import org.apache.hc.core5.http.nio.ssl.BasicServerTlsStrategy;
 import org.apache.hc.core5.http.nio.support.AsyncResponseBuilder;
 import org.apache.hc.core5.http.nio.support.BasicRequestConsumer;
 import org.apache.hc.core5.http.nio.support.BasicServerExchangeHandler;
@@ -41,6 +40,7 @@ import org.apache.hc.core5.http.protocol.HttpContext;
 import org.apache.hc.core5.http.protocol.HttpCoreContext;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
 import org.apache.hc.core5.http2.impl.nio.bootstrap.H2ServerBootstrap;
+import org.apache.hc.core5.http2.ssl.H2ServerTlsStrategy;
 import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.reactor.IOReactorConfig;
 import org.apache.hc.core5.reactor.IOSession;
@@ -49,8 +49,8 @@ import org.apache.hc.core5.reactor.ListenerEndpoint;
 import org.apache.hc.core5.util.Timeout;
 
 /**
- * HttpCore 5's {@link H2ServerBootstrap} on 127.0.0.1 with version negotiation: HTTP/1.1 or HTTP/2 with prior
- * knowledge (h2c) in clear text, and with an {@link SSLContext} TLS with ALPN ({@code h2} or {@code http/1.1}).
+ * HttpCore 5's {@link H2ServerBootstrap} on 127.0.0.1: HTTP/1.1 ({@link #http1()}) or HTTP/2 with prior knowledge
+ * ({@link #h2c()}) in clear text, or TLS with ALPN offering {@code h2} and {@code http/1.1} ({@link #tls}).
  * Books kept server-side: connections accepted and ended, responses sent, the protocol versions seen, and the
  * client port of each exchange (sent back as {@value ClassicServer#CLIENT_PORT}). Handlers: {@code /hello},
  * {@code /gate} (held until {@link #openGate()}), {@code /barrier} (held until {@link #barrier} requests are in
@@ -82,14 +82,14 @@ final class AsyncServer implements AutoCloseable {
     private final List<Runnable> atBarrier = new ArrayList<>();
     private final Map<String, Supplier<AsyncServerExchangeHandler>> handlers = new ConcurrentHashMap<>();
 
-    private AsyncServer(SSLContext ssl) throws IOException {
+    private AsyncServer(HttpVersionPolicy policy, SSLContext ssl) throws IOException {
         this.scheme = ssl != null ? "https" : "http";
         H2ServerBootstrap bootstrap = H2ServerBootstrap.bootstrap()
                 .setIOReactorConfig(IOReactorConfig.custom()
                         .setIoThreadCount(1)
                         .setSoTimeout(Timeout.ofSeconds(30))
                         .build())
-                .setVersionPolicy(HttpVersionPolicy.NEGOTIATE)
+                .setVersionPolicy(policy)
                 .setExceptionCallback(errors::add)
                 .setIOSessionListener(new Sessions())
                 // by path only, whatever the host (no 421 for a name of this server)
@@ -125,7 +125,7 @@ final class AsyncServer implements AutoCloseable {
                     }
                 }));
         if (ssl != null) {
-            bootstrap.setTlsStrategy(new BasicServerTlsStrategy(ssl));
+            bootstrap.setTlsStrategy(new H2ServerTlsStrategy(ssl)); // offers h2 and http/1.1 by ALPN
         }
         server = bootstrap.create();
         server.start();
@@ -141,12 +141,19 @@ final class AsyncServer implements AutoCloseable {
         }
     }
 
-    static AsyncServer start() throws IOException {
-        return new AsyncServer(null);
+    /** HTTP/1.1 in clear text (HttpCore's negotiation has nothing to negotiate without TLS). */
+    static AsyncServer http1() throws IOException {
+        return new AsyncServer(HttpVersionPolicy.NEGOTIATE, null);
     }
 
-    static AsyncServer start(SSLContext ssl) throws IOException {
-        return new AsyncServer(ssl);
+    /** HTTP/2 in clear text, prior knowledge: the client must force HTTP/2. */
+    static AsyncServer h2c() throws IOException {
+        return new AsyncServer(HttpVersionPolicy.FORCE_HTTP_2, null);
+    }
+
+    /** TLS, offering h2 and http/1.1 by ALPN. */
+    static AsyncServer tls(SSLContext ssl) throws IOException {
+        return new AsyncServer(HttpVersionPolicy.NEGOTIATE, ssl);
     }
 
     HttpHost host() {
