@@ -1,4 +1,4 @@
-package io.routepool.httpclient;
+package io.routepool.property;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -18,8 +18,8 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * The main classes of both library modules this adapter ships with, pool-httpadapter and pool-core, are Java 8
- * bytecode (class file major version 52), as HttpClient 4.5 is: the build compiles them with {@code --release 8}
+ * The main classes of every library module (pool-core, pool-httpadapter, pool-httpclient5) are Java 8 bytecode
+ * (class file major version 52), as HttpClient 4.5 and 5 are: the build compiles them with {@code --release 8}
  * (pool-core's JFR events with {@code -source 8 -target 8}), and this test fails if a class slips through newer,
  * for example from a stale incremental build or a changed compiler configuration.
  */
@@ -28,8 +28,13 @@ class MainClassesAreJava8Test {
     private static final int JAVA_8 = 52;
 
     @Test
-    void everyMainClassIsJava8Bytecode() throws Exception {
-        assertJava8(RoutePoolConnectionManager.class);
+    void everyHttpClient45AdapterClassIsJava8Bytecode() throws Exception {
+        assertJava8(io.routepool.httpclient.RoutePoolConnectionManager.class);
+    }
+
+    @Test
+    void everyHttpClient5ModuleClassIsJava8Bytecode() throws Exception {
+        assertJava8(io.routepool.httpclient5.RoutePoolConnPool.class);
     }
 
     @Test

@@ -1,0 +1,67 @@
+package io.routepool.httpclient5;
+
+import java.time.Duration;
+
+import org.apache.hc.core5.io.ModalCloseable;
+import org.apache.hc.core5.pool.PoolEntry;
+
+import io.routepool.core.ConnectionValidator;
+import io.routepool.core.PoolBuilder;
+import io.routepool.core.PoolListener;
+import io.routepool.core.PoolLogger;
+
+/**
+ * routepool's own settings, collected by the managers' builders and applied to the pool-core pool behind a
+ * {@link RoutePoolConnPool}. Null fields keep pool-core's defaults (see {@link PoolBuilder}).
+ */
+final class PoolOptions<T, C extends ModalCloseable> {
+
+    Duration maintenanceInterval;
+    Duration leakThreshold;
+    Boolean captureLeaseStacks;
+    Duration reclaimAbandonedAfter;
+    Duration stuckWaiterThreshold;
+    Boolean failOnSelfDeadlock;
+    Duration maxIdleTime;
+    PoolLogger logger;
+    PoolListener<T> listener;
+    /**
+     * A check of an idle entry's connection run by maintenance, off the request path (the entry is out of the
+     * pool while it runs); null: only the connection's isOpen.
+     */
+    ConnectionValidator<PoolEntry<T, C>> idleProbe;
+
+    void applyTo(final PoolBuilder<T, Slot<T, C>> b) {
+        if (maintenanceInterval != null) {
+            b.maintenanceInterval(maintenanceInterval);
+        }
+        if (leakThreshold != null) {
+            b.leakThreshold(leakThreshold);
+        }
+        if (captureLeaseStacks != null) {
+            b.captureLeaseStacks(captureLeaseStacks);
+        }
+        if (reclaimAbandonedAfter != null) {
+            b.reclaimAbandonedAfter(reclaimAbandonedAfter);
+        }
+        if (stuckWaiterThreshold != null) {
+            b.stuckWaiterThreshold(stuckWaiterThreshold);
+        }
+        if (failOnSelfDeadlock != null) {
+            b.failOnSelfDeadlock(failOnSelfDeadlock);
+        }
+        if (maxIdleTime != null) {
+            b.maxIdleTime(maxIdleTime);
+        }
+        if (logger != null) {
+            b.logger(logger);
+        }
+        if (listener != null) {
+            b.listener(listener);
+        }
+        final ConnectionValidator<PoolEntry<T, C>> probe = idleProbe;
+        if (probe != null) {
+            b.idleProbe(slot -> probe.isValid(slot.entry));
+        }
+    }
+}

@@ -1,0 +1,461 @@
+package io.routepool.httpclient5;
+
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import org.apache.hc.core5.concurrent.FutureCallback;
+import org.apache.hc.core5.function.Callback;
+import org.apache.hc.core5.http.HttpConnection;
+import org.apache.hc.core5.io.CloseMode;
+import org.apache.hc.core5.io.ModalCloseable;
+import org.apache.hc.core5.pool.ConnPoolListener;
+import org.apache.hc.core5.pool.DisposalCallback;
+import org.apache.hc.core5.pool.ManagedConnPool;
+import org.apache.hc.core5.pool.PoolEntry;
+import org.apache.hc.core5.pool.PoolReusePolicy;
+import org.apache.hc.core5.pool.PoolStats;
+import org.apache.hc.core5.util.Args;
+import org.apache.hc.core5.util.TimeValue;
+import org.apache.hc.core5.util.Timeout;
+
+import io.routepool.core.ConnectionFactory;
+import io.routepool.core.KeyedPool;
+import io.routepool.core.LeaseInfo;
+import io.routepool.core.PoolBuilder;
+import io.routepool.core.PoolClosedException;
+import io.routepool.core.PoolCounters;
+import io.routepool.core.ReuseOrder;
+
+/**
+ * An httpcore5 {@link ManagedConnPool} backed by routepool's pool-core: it can stand wherever httpcore5's
+ * {@code StrictConnPool} stands (same public constructors, same {@code ConnPoolControl}), with a lock per route
+ * instead of one for the pool, no I/O and no user callback under any lock, and routepool's diagnostics.
+ *
+ * <p>Mapping: pool-core pools one {@link Slot} per connection, which holds the httpcore5 {@link PoolEntry} the
+ * caller sees. A lease served from an idle connection takes it by pool-core's claim and returns the slot itself as
+ * the (already completed) future: no allocation. A lease that must create or wait continues in pool-core's
+ * non-blocking lease. {@link #release} finds the slot by the entry's identity (a read of one map, written only when
+ * a connection is created or closed) and hands pool-core the state and expiry the caller set on the entry.
+ *
+ * <p>Where it deliberately differs from {@code StrictConnPool} (see DESIGN.md): waiters are served first come, first
+ * served across routes and states; a lease's request timeout fails its future when it passes (StrictConnPool fails
+ * it only when the pool next looks at its queue); lowering a limit closes surplus idle connections at once;
+ * {@code close(GRACEFUL)} closes idle connections and lets leased ones finish, closing each when it is released
+ * ({@code IMMEDIATE} closes them at once); and an entry released already expired is closed at once instead of waiting
+ * in the pool for a lease to find it expired.
+ *
+ * <p>Thread-safe. Callbacks run on the thread that completes the lease: the leasing thread when a connection is
+ * available or can be created, the releasing thread when a waiter is served, routepool's timer thread on a timeout.
+ *
+ * @param <T> route
+ * @param <C> connection
+ */
+public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedConnPool<T, C> {
+
+    /** pool-core pools slots; pool-core's waits, timeouts and hand-offs complete on the thread that causes them. */
+    private static final Executor DIRECT = Runnable::run;
+
+    private final KeyedPool<T, Slot<T, C>> core;
+    /**
+     * httpcore5 entry (by identity: {@code PoolEntry} keeps Object's equals and hashCode) to its slot. Invariant: an
+     * entry is here from its first lease until pool-core closes its connection (the slot's factory close removes
+     * it), so a release of an entry this pool leased finds it, and an unknown entry is refused. Written on create
+     * and close only; the hit path reads it once per release.
+     */
+    private final ConcurrentHashMap<PoolEntry<T, C>, Slot<T, C>> slots = new ConcurrentHashMap<>();
+    private final TimeValue timeToLive;
+    private final DisposalCallback<C> disposalCallback;
+    private final ConnPoolListener<T> connPoolListener;
+    /**
+     * Whether leases wait on the thread that calls {@code get} (HttpClient's classic manager always leases and then
+     * waits in {@code get} on one thread): pool-core then sees the waiting thread, names a self-deadlock at once and
+     * leaves nothing behind when that thread is interrupted. Otherwise a lease proceeds on its own and completes its
+     * future and callback when served.
+     */
+    private final boolean waitInGet;
+    /** Per-route expiry the manager adds (ConnectionConfig timeToLive and idleTimeout), or null. */
+    private volatile RouteExpiry<T> routeExpiry;
+
+    /**
+     * As httpcore5's {@code StrictConnPool}.
+     *
+     * @param timeToLive       maximum life of a connection from when it is assigned to its entry; null or negative:
+     *                         no limit
+     * @param policy           LIFO (default, for null) or FIFO reuse of idle connections
+     * @param disposalCallback how connections are closed, or null for {@code close(mode)}
+     * @param connPoolListener called after each lease and release, or null
+     */
+    public RoutePoolConnPool(
+            final int defaultMaxPerRoute,
+            final int maxTotal,
+            final TimeValue timeToLive,
+            final PoolReusePolicy policy,
+            final DisposalCallback<C> disposalCallback,
+            final ConnPoolListener<T> connPoolListener) {
+        this(defaultMaxPerRoute, maxTotal, timeToLive, policy, disposalCallback, connPoolListener, null, false);
+    }
+
+    /** As httpcore5's {@code StrictConnPool}. */
+    public RoutePoolConnPool(
+            final int defaultMaxPerRoute,
+            final int maxTotal,
+            final TimeValue timeToLive,
+            final PoolReusePolicy policy,
+            final ConnPoolListener<T> connPoolListener) {
+        this(defaultMaxPerRoute, maxTotal, timeToLive, policy, null, connPoolListener);
+    }
+
+    /** As httpcore5's {@code StrictConnPool}: LIFO reuse, no time to live. */
+    public RoutePoolConnPool(final int defaultMaxPerRoute, final int maxTotal) {
+        this(defaultMaxPerRoute, maxTotal, TimeValue.NEG_ONE_MILLISECOND, PoolReusePolicy.LIFO, null);
+    }
+
+    /**
+     * The managers' constructor: {@code options} adds routepool's diagnostics settings (null: the defaults), and
+     * {@code waitInGet} makes leases wait on the thread that calls {@code get}.
+     */
+    RoutePoolConnPool(
+            final int defaultMaxPerRoute,
+            final int maxTotal,
+            final TimeValue timeToLive,
+            final PoolReusePolicy policy,
+            final DisposalCallback<C> disposalCallback,
+            final ConnPoolListener<T> connPoolListener,
+            final PoolOptions<T, C> options,
+            final boolean waitInGet) {
+        Args.positive(defaultMaxPerRoute, "Max per route value");
+        Args.positive(maxTotal, "Max total value");
+        this.timeToLive = TimeValue.defaultsToNegativeOneMillisecond(timeToLive);
+        this.disposalCallback = disposalCallback;
+        this.connPoolListener = connPoolListener;
+        this.waitInGet = waitInGet;
+        final PoolBuilder<T, Slot<T, C>> b = KeyedPool.builder(new SlotFactory())
+                .maxTotal(maxTotal)
+                .defaultMaxPerRoute(defaultMaxPerRoute)
+                .reuseOrder(policy == PoolReusePolicy.FIFO ? ReuseOrder.FIFO : ReuseOrder.LIFO)
+                .asyncExecutor(DIRECT)
+                .logger(Slf4jPoolLogger.INSTANCE)
+                .remedy(io.routepool.core.Diagnostic.Kind.SELF_DEADLOCK, HttpClient5Remedies.SELF_DEADLOCK)
+                .remedy(io.routepool.core.Diagnostic.Kind.LEAK_SUSPECTED, HttpClient5Remedies.LEAK)
+                .remedy(io.routepool.core.Diagnostic.Kind.STATE_MISMATCH, HttpClient5Remedies.STATE_MISMATCH)
+                .remedy(io.routepool.core.Diagnostic.Kind.WAITER_STUCK, HttpClient5Remedies.STUCK_WAITER);
+        if (options != null) {
+            options.applyTo(b);
+        }
+        this.core = b.build();
+    }
+
+    /** Makes and closes the slots pool-core pools; never called under a pool-core lock. */
+    private final class SlotFactory implements ConnectionFactory<T, Slot<T, C>> {
+
+        @Override
+        public Slot<T, C> create(final T route) {
+            return new Slot<>(new PoolEntry<>(route, timeToLive, disposalCallback));
+        }
+
+        @Override
+        public void close(final Slot<T, C> slot, final io.routepool.core.CloseMode mode) {
+            slots.remove(slot.entry, slot);
+            slot.entry.discardConnection(mode == io.routepool.core.CloseMode.IMMEDIATE ? CloseMode.IMMEDIATE : CloseMode.GRACEFUL);
+        }
+
+        @Override
+        public boolean isOpen(final Slot<T, C> slot) {
+            final C conn = slot.entry.getConnection();
+            return conn != null && (!(conn instanceof HttpConnection) || ((HttpConnection) conn).isOpen());
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ lease
+
+    /**
+     * Leases an entry for {@code route} whose state equals {@code state} (or is null), as {@code StrictConnPool}
+     * does, without blocking the caller. The future is already complete when an idle connection was available (the
+     * callback has then run on this thread, before this returns); otherwise it completes when a connection is
+     * created or handed over, or fails with a {@link java.util.concurrent.TimeoutException} whose message explains
+     * the wait once {@code requestTimeout} passes ({@code Timeout.DISABLED} or any non-positive timeout: no limit).
+     *
+     * @throws IllegalStateException the pool is shut down
+     */
+    @Override
+    public Future<PoolEntry<T, C>> lease(
+            final T route, final Object state, final Timeout requestTimeout, final FutureCallback<PoolEntry<T, C>> callback) {
+        Args.notNull(route, "Route");
+        Args.notNull(requestTimeout, "Request timeout");
+        final io.routepool.core.PoolEntry<T, Slot<T, C>> idle;
+        try {
+            idle = core.tryLease(route, state);
+        } catch (final PoolClosedException closed) {
+            throw shutDown(closed);
+        }
+        if (idle != null) {
+            final Slot<T, C> slot = leased(idle);
+            if (callback != null) {
+                callback.completed(slot.entry);
+            }
+            return slot;
+        }
+        final long timeoutNanos = TimeValue.isPositive(requestTimeout)
+                ? requestTimeout.getTimeUnit().toNanos(requestTimeout.getDuration()) : Long.MAX_VALUE;
+        if (waitInGet && callback == null) {
+            return new BlockingPendingLease<>(this, route, core.newRequest(route, state), timeoutNanos);
+        }
+        return new AsyncPendingLease<>(this, route, core.leaseAsync(route, state, timeoutNanos, TimeUnit.NANOSECONDS), callback);
+    }
+
+    /** {@code lease(route, state, Timeout.DISABLED, null)}, as {@code StrictConnPool}'s. */
+    public Future<PoolEntry<T, C>> lease(final T route, final Object state) {
+        return lease(route, state, Timeout.DISABLED, null);
+    }
+
+    static IllegalStateException shutDown(final PoolClosedException closed) {
+        final IllegalStateException ex = new IllegalStateException("Connection pool shut down");
+        ex.initCause(closed);
+        return ex;
+    }
+
+    /** A pool-core entry was handed to a lease: its slot, registered on its first lease. */
+    Slot<T, C> leased(final io.routepool.core.PoolEntry<T, Slot<T, C>> e) {
+        final Slot<T, C> slot = register(e);
+        if (connPoolListener != null) {
+            connPoolListener.onLease(slot.entry.getRoute(), this);
+        }
+        return slot;
+    }
+
+    private Slot<T, C> register(final io.routepool.core.PoolEntry<T, Slot<T, C>> e) {
+        final Slot<T, C> slot = e.connection();
+        if (slot.core == null) {
+            slot.core = e;
+            slots.put(slot.entry, slot);
+        }
+        return slot;
+    }
+
+    /** A lease completed after its caller gave up on it: the entry goes back to the pool as it was. */
+    void giveBack(final io.routepool.core.PoolEntry<T, Slot<T, C>> e) {
+        final Slot<T, C> slot = register(e);
+        final PoolEntry<T, C> entry = slot.entry;
+        final long deadline = entry.getExpiryDeadline().getValue();
+        final long left = deadline == Long.MAX_VALUE ? 0 : deadline - System.currentTimeMillis();
+        final boolean keep = entry.hasConnection() && (deadline == Long.MAX_VALUE || left > 0);
+        core.release(e, keep, keep ? left : 0, TimeUnit.MILLISECONDS);
+    }
+
+    String describe(final T route) {
+        final io.routepool.core.PoolStats r = core.getStats(route);
+        final io.routepool.core.PoolStats t = core.getTotalStats();
+        return "route " + route + ": " + r.leased() + " of " + r.max() + " leased, " + r.available() + " idle, "
+                + r.pending() + " waiting; pool: " + t.leased() + " of " + t.max() + " leased, " + t.available() + " idle";
+    }
+
+    // ------------------------------------------------------------------------------------------------ release
+
+    /**
+     * Returns a leased entry. Reusable (and with a connection), it becomes available with the state and expiry the
+     * caller set on it ({@code updateState}, {@code updateExpiry}), capped by the manager's per-route time to live
+     * and idle timeout; otherwise its connection is discarded and its capacity freed. Either way the oldest waiter
+     * that can use it is served. After {@link #close}, a release only discards the connection.
+     *
+     * @throws IllegalStateException the entry was not leased from this pool, or was already released
+     */
+    @Override
+    public void release(final PoolEntry<T, C> entry, final boolean reusable) {
+        if (entry == null) {
+            return;
+        }
+        final Slot<T, C> slot = slots.get(entry);
+        if (slot == null) {
+            if (core.isClosed()) {
+                entry.discardConnection(CloseMode.GRACEFUL);
+                return;
+            }
+            throw new IllegalStateException("Pool entry is not present in the set of leased entries: " + entry);
+        }
+        final io.routepool.core.PoolEntry<T, Slot<T, C>> e = slot.core;
+        boolean keep = reusable && entry.hasConnection();
+        long keepAliveMillis = 0;
+        if (keep) {
+            final long now = System.currentTimeMillis();
+            long deadline = entry.getExpiryDeadline().getValue();
+            final RouteExpiry<T> perRoute = routeExpiry;
+            if (perRoute != null) {
+                deadline = Math.min(deadline, perRoute.deadline(entry.getRoute(), entry.getCreated(), now));
+            }
+            if (deadline != Long.MAX_VALUE) {
+                keepAliveMillis = deadline - now;
+                keep = keepAliveMillis > 0;
+            }
+            e.setState(entry.getState());
+        }
+        core.release(e, keep, keepAliveMillis, TimeUnit.MILLISECONDS);
+        if (connPoolListener != null) {
+            connPoolListener.onRelease(entry.getRoute(), this);
+        }
+    }
+
+    /** Per-route expiry added on release: the earliest time an idle connection may still be reused. */
+    interface RouteExpiry<T> {
+        /** A Unix time in ms ({@code Long.MAX_VALUE}: no limit; {@code <= nowMillis}: expired now). */
+        long deadline(T route, long createdMillis, long nowMillis);
+    }
+
+    void setRouteExpiry(final RouteExpiry<T> routeExpiry) {
+        this.routeExpiry = routeExpiry;
+    }
+
+    // ------------------------------------------------------------------------------------------------ control
+
+    @Override
+    public void setMaxTotal(final int max) {
+        Args.positive(max, "Max value");
+        core.setMaxTotal(max);
+    }
+
+    @Override
+    public int getMaxTotal() {
+        return core.getMaxTotal();
+    }
+
+    @Override
+    public void setDefaultMaxPerRoute(final int max) {
+        Args.positive(max, "Max value");
+        core.setDefaultMaxPerRoute(max);
+    }
+
+    @Override
+    public int getDefaultMaxPerRoute() {
+        return core.getDefaultMaxPerRoute();
+    }
+
+    /** Sets the route's own limit ({@code >= 0}; 0 blocks the route); a negative value removes it, as httpcore5's. */
+    @Override
+    public void setMaxPerRoute(final T route, final int max) {
+        Args.notNull(route, "Route");
+        if (max > -1) {
+            core.setMaxPerRoute(route, max);
+        } else {
+            core.clearMaxPerRoute(route);
+        }
+    }
+
+    @Override
+    public int getMaxPerRoute(final T route) {
+        Args.notNull(route, "Route");
+        return core.getMaxPerRoute(route);
+    }
+
+    @Override
+    public PoolStats getTotalStats() {
+        return stats(core.getTotalStats());
+    }
+
+    @Override
+    public PoolStats getStats(final T route) {
+        Args.notNull(route, "Route");
+        return stats(core.getStats(route));
+    }
+
+    private static PoolStats stats(final io.routepool.core.PoolStats s) {
+        return new PoolStats(s.leased(), s.pending(), s.available(), s.max());
+    }
+
+    @Override
+    public Set<T> getRoutes() {
+        return core.getRoutes();
+    }
+
+    /** Closes idle connections released at least {@code idleTime} ago (all of them when it is not positive). */
+    @Override
+    public void closeIdle(final TimeValue idleTime) {
+        final long ms = TimeValue.isPositive(idleTime) ? idleTime.toMilliseconds() : 0;
+        core.closeIdle(ms, TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes idle connections whose expiry (keep-alive, time to live, the route's idle timeout) has passed. */
+    @Override
+    public void closeExpired() {
+        core.closeExpired();
+    }
+
+    /**
+     * Runs {@code callback} on each available entry (a snapshot, most recently released first per route), as
+     * {@code StrictConnPool}'s; entries whose connection the callback discarded leave the pool.
+     */
+    public void enumAvailable(final Callback<PoolEntry<T, C>> callback) {
+        boolean discarded = false;
+        for (final io.routepool.core.PoolEntry<T, Slot<T, C>> e : core.availableEntries()) {
+            final PoolEntry<T, C> entry = e.connection().entry;
+            callback.execute(entry);
+            discarded |= !entry.hasConnection();
+        }
+        if (discarded) {
+            core.maintain(); // drops idle entries whose connection is gone (the factory reports them closed)
+        }
+    }
+
+    /** Runs {@code callback} on each leased entry (a snapshot), as {@code StrictConnPool}'s. */
+    public void enumLeased(final Callback<PoolEntry<T, C>> callback) {
+        for (final io.routepool.core.PoolEntry<T, Slot<T, C>> e : core.leasedEntries()) {
+            callback.execute(e.connection().entry);
+        }
+    }
+
+    /** Nothing to do: a waiting lease fails on its own when its request timeout passes. For {@code StrictConnPool} parity. */
+    public void validatePendingRequests() {
+        // pool-core's timers time leases out as their deadlines pass
+    }
+
+    // ------------------------------------------------------------------------------------------------ diagnostics
+
+    /** Who holds what: every current lease with its route, holder thread and age, oldest first. */
+    public List<LeaseInfo<T>> leases() {
+        return core.leases();
+    }
+
+    /** Counts over the pool's life: created, closed, reused, waited, timed out, leaks, reclaimed, state mismatches. */
+    public PoolCounters getCounters() {
+        return core.getCounters();
+    }
+
+    /** How often a lease on {@code route} found only idle connections of another state (HttpClient 5: TLS principal). */
+    public long getStateMismatches(final T route) {
+        return core.getStateMismatches(route);
+    }
+
+    /** Runs one maintenance pass now (expiry, idle probe, leak and stuck-waiter reports), as the background task does. */
+    public void maintain() {
+        core.maintain();
+    }
+
+    // ------------------------------------------------------------------------------------------------ close
+
+    public boolean isShutdown() {
+        return core.isClosed();
+    }
+
+    /**
+     * Shuts the pool down: waiting leases fail, idle connections are closed; leased ones are closed when released
+     * ({@code GRACEFUL}) or at once ({@code IMMEDIATE}). Idempotent.
+     */
+    @Override
+    public void close(final CloseMode closeMode) {
+        core.close(closeMode == CloseMode.IMMEDIATE ? io.routepool.core.CloseMode.IMMEDIATE : io.routepool.core.CloseMode.GRACEFUL);
+    }
+
+    @Override
+    public void close() {
+        close(CloseMode.GRACEFUL);
+    }
+
+    @Override
+    public String toString() {
+        final io.routepool.core.PoolStats t = core.getTotalStats();
+        return "[leased: " + t.leased() + "][available: " + t.available() + "][pending: " + t.pending()
+                + "][max: " + t.max() + "]";
+    }
+}
