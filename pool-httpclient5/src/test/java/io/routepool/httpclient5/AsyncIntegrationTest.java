@@ -89,10 +89,11 @@ class AsyncIntegrationTest {
                 + stats.getAvailable();
     }
 
+    /** Typed as users type it: HttpClient's class on the left, routepool's drop-in on the right. */
     @Test
     void http11RequestsReuseOneConnection() throws Exception {
         AsyncServer server = http1();
-        PoolingAsyncClientConnectionManager cm = Managers.async();
+        PoolingAsyncClientConnectionManager cm = new RoutePoolAsyncClientConnectionManager();
         CloseableHttpAsyncClient client = client(cm);
 
         Set<Integer> ports = sequentialGets(client, cm, server.url("/hello"), 5);
@@ -307,5 +308,26 @@ class AsyncIntegrationTest {
         assertThat(cm.getTotalStats().getAvailable()).isZero();
         assertThatThrownBy(() -> start(client, server.url("/hello")).get(10, TimeUnit.SECONDS))
                 .hasStackTraceContaining("shut down");
+    }
+
+    /** As for the classic manager: a connection leased at a graceful close is closed once its exchange ends. */
+    @Test
+    void aConnectionLeasedWhenTheManagerClosesIsClosedOnceItsExchangeEnds() throws Exception {
+        AsyncServer server = http1();
+        PoolingAsyncClientConnectionManager cm = Managers.async(10, 1);
+        CloseableHttpAsyncClient client = client(cm);
+        Future<SimpleHttpResponse> holder = start(client, server.url("/gate"));
+        Eventually.until("the holder at the gate", () -> server.gateArrived.get() == 1);
+
+        cm.close(CloseMode.GRACEFUL);
+        server.openGate();
+        try {
+            holder.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException cutShort) {
+            // HttpClient's own pool closes leased connections at once
+        }
+
+        Eventually.until("the server sees the connection end", () -> server.ended.get() == 1);
+        assertThat(cm.getTotalStats().getLeased()).isZero();
     }
 }

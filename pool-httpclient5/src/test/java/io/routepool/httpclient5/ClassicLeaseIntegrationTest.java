@@ -282,8 +282,28 @@ class ClassicLeaseIntegrationTest {
                 .isInstanceOf(ExecutionException.class)
                 .hasStackTraceContaining("shut down");
         assertThat(Eventually.millisSince(start)).isLessThan(10_000);
+    }
+
+    /**
+     * A connection leased when the manager closes gracefully is closed by the time its request has ended, whether
+     * the close cut the request short (HttpClient's own pool closes leased connections at once) or let it finish
+     * and closes the connection on release (routepool's): never left open with nobody to close it.
+     */
+    @Test
+    void aConnectionLeasedWhenTheManagerClosesIsClosedOnceItsRequestEnds() throws Exception {
+        PoolingHttpClientConnectionManager cm = Managers.classic(10, 1);
+        CloseableHttpClient client = client(cm);
+        Future<Integer> holder = holdTheOnlyConnection(client);
+
+        cm.close(CloseMode.GRACEFUL);
         server.gate.open();
-        holder.get(10, TimeUnit.SECONDS);
-        Eventually.until("the server sees the released connection end", () -> server.ended.get() == 1);
+        try {
+            holder.get(10, TimeUnit.SECONDS);
+        } catch (ExecutionException cutShort) {
+            assertThat(cutShort).hasCauseInstanceOf(IOException.class);
+        }
+
+        Eventually.until("the server sees the connection end", () -> server.ended.get() == 1);
+        assertThat(cm.getTotalStats().getLeased()).isZero();
     }
 }

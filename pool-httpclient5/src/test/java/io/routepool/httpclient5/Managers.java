@@ -9,8 +9,15 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
+import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
+import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.config.RegistryBuilder;
+import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
+import org.apache.hc.core5.pool.PoolReusePolicy;
+import org.apache.hc.core5.util.TimeValue;
 
 /**
  * The one place where the integration tests get their connection managers. Tests are written against HttpClient's
@@ -91,7 +98,27 @@ final class Managers {
         }
 
         PoolingHttpClientConnectionManager build() {
-            return stock();
+            return ROUTEPOOL ? routepool() : stock();
+        }
+
+        // Until RoutePoolHttpClientConnectionManagerBuilder lands: the package-private constructor it will call.
+        private PoolingHttpClientConnectionManager routepool() {
+            RoutePoolHttpClientConnectionManager cm = new RoutePoolHttpClientConnectionManager(
+                    new DefaultHttpClientConnectionOperator(null, LOOPBACK, RegistryBuilder.<TlsSocketStrategy>create()
+                            .register(URIScheme.HTTPS.id, tls != null ? new DefaultClientTlsStrategy(tls)
+                                    : DefaultClientTlsStrategy.createDefault())
+                            .build()),
+                    null, PoolReusePolicy.LIFO, TimeValue.NEG_ONE_MILLISECOND, new PoolOptions<>());
+            if (maxTotal > 0) {
+                cm.setMaxTotal(maxTotal);
+            }
+            if (maxPerRoute > 0) {
+                cm.setDefaultMaxPerRoute(maxPerRoute);
+            }
+            if (connectionConfig != null) {
+                cm.setDefaultConnectionConfig(connectionConfig);
+            }
+            return cm;
         }
 
         private PoolingHttpClientConnectionManager stock() {
@@ -155,7 +182,30 @@ final class Managers {
         }
 
         PoolingAsyncClientConnectionManager build() {
-            return stock();
+            return ROUTEPOOL ? routepool() : stock();
+        }
+
+        // Until RoutePoolAsyncClientConnectionManagerBuilder lands: the package-private constructor it will call.
+        private PoolingAsyncClientConnectionManager routepool() {
+            RoutePoolAsyncClientConnectionManager cm = new RoutePoolAsyncClientConnectionManager(
+                    AsyncOperators.defaultOperator(RegistryBuilder.<TlsStrategy>create()
+                            .register(URIScheme.HTTPS.id, tls != null ? new DefaultClientTlsStrategy(tls)
+                                    : DefaultClientTlsStrategy.createDefault())
+                            .build(), null, LOOPBACK),
+                    PoolReusePolicy.LIFO, TimeValue.NEG_ONE_MILLISECOND, messageMultiplexing, new PoolOptions<>());
+            if (maxTotal > 0) {
+                cm.setMaxTotal(maxTotal);
+            }
+            if (maxPerRoute > 0) {
+                cm.setDefaultMaxPerRoute(maxPerRoute);
+            }
+            if (connectionConfig != null) {
+                cm.setDefaultConnectionConfig(connectionConfig);
+            }
+            if (versionPolicy != null) {
+                cm.setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(versionPolicy).build());
+            }
+            return cm;
         }
 
         private PoolingAsyncClientConnectionManager stock() {
