@@ -162,7 +162,7 @@ class MetricsBindingTest {
                 assertThat(gauge("http.client.pool.available")).isEqualTo(1);
                 assertThat(gauge("http.client.pool.pending")).isZero();
             } finally {
-                client.close(CloseMode.IMMEDIATE);
+                client.close(CloseMode.GRACEFUL);
             }
         }
     }
