@@ -10,6 +10,7 @@ import org.apache.hc.client5.http.HttpRoute;
 import org.apache.hc.core5.http.config.Lookup;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.pool.ManagedConnPool;
+import org.apache.hc.core5.util.VersionInfo;
 
 /**
  * The two parts of HttpClient 5's async stack that its public API does not let a subclass of
@@ -52,6 +53,25 @@ final class AsyncOperators {
         }
     }
 
+    /** Throws what {@link #sharing} would on a class path without H2SharingConnPool, before anything is built. */
+    static void requireMultiplexing() {
+        if (!multiplexingAvailable()) {
+            throw multiplexingUnsupported(null);
+        }
+    }
+
+    private static UnsupportedOperationException multiplexingUnsupported(final Throwable cause) {
+        final VersionInfo info = VersionInfo.loadVersionInfo("org.apache.hc.client5",
+                AsyncClientConnectionOperator.class.getClassLoader());
+        final String found = info != null ? info.getRelease() : VersionInfo.UNAVAILABLE;
+        final UnsupportedOperationException ex = new UnsupportedOperationException("HTTP/2 message multiplexing needs"
+                + " HttpClient 5.5 or later (its H2SharingConnPool); this class path has httpclient5 " + found);
+        if (cause != null) {
+            ex.initCause(cause);
+        }
+        return ex;
+    }
+
     @SuppressWarnings("unchecked")
     static ManagedConnPool<HttpRoute, ManagedAsyncClientConnection> sharing(
             final ManagedConnPool<HttpRoute, ManagedAsyncClientConnection> pool) {
@@ -59,8 +79,7 @@ final class AsyncOperators {
             return (ManagedConnPool<HttpRoute, ManagedAsyncClientConnection>) Class.forName(H2_SHARING)
                     .getConstructor(ManagedConnPool.class).newInstance(pool);
         } catch (final ClassNotFoundException ex) {
-            throw new UnsupportedOperationException("HTTP/2 message multiplexing needs HttpClient 5.5 or later"
-                    + " (its H2SharingConnPool); this class path has an older httpclient5", ex);
+            throw multiplexingUnsupported(ex);
         } catch (final ReflectiveOperationException | RuntimeException ex) {
             throw new IllegalStateException("Cannot create HttpClient's " + H2_SHARING + ": " + ex, ex);
         }

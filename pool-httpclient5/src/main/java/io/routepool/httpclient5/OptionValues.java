@@ -1,0 +1,36 @@
+package io.routepool.httpclient5;
+
+import java.time.Duration;
+
+import org.apache.hc.core5.util.TimeValue;
+
+/** Checks of the values the managers' builders take for routepool's own options; a bad one names the option. */
+final class OptionValues {
+
+    private OptionValues() {
+    }
+
+    /**
+     * {@code value} as a {@link Duration} (saturated at {@code Long.MAX_VALUE} nanoseconds, about 292 years).
+     *
+     * @param zero what zero means for the option, for the message
+     * @throws IllegalArgumentException {@code value} is null or negative
+     */
+    static Duration duration(final String option, final TimeValue value, final String zero) {
+        if (value == null) {
+            throw new IllegalArgumentException(option + " must not be null (" + zero + ": 0)");
+        }
+        if (value.getDuration() < 0) {
+            throw new IllegalArgumentException(option + " must not be negative (" + zero + ": 0), was " + value);
+        }
+        return Duration.ofNanos(value.getTimeUnit().toNanos(value.getDuration()));
+    }
+
+    /** @throws IllegalArgumentException {@code value} is null */
+    static <V> V notNull(final String option, final V value) {
+        if (value == null) {
+            throw new IllegalArgumentException(option + " must not be null");
+        }
+        return value;
+    }
+}

@@ -1,0 +1,331 @@
+package io.routepool.httpclient5;
+
+import java.time.Duration;
+
+import org.apache.hc.client5.http.DnsResolver;
+import org.apache.hc.client5.http.HttpRoute;
+import org.apache.hc.client5.http.SchemePortResolver;
+import org.apache.hc.client5.http.config.ConnectionConfig;
+import org.apache.hc.client5.http.config.TlsConfig;
+import org.apache.hc.client5.http.nio.ManagedAsyncClientConnection;
+import org.apache.hc.client5.http.ssl.ConscryptClientTlsStrategy;
+import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
+import org.apache.hc.core5.function.Resolver;
+import org.apache.hc.core5.http.HttpHost;
+import org.apache.hc.core5.http.URIScheme;
+import org.apache.hc.core5.http.config.RegistryBuilder;
+import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
+import org.apache.hc.core5.pool.PoolConcurrencyPolicy;
+import org.apache.hc.core5.pool.PoolReusePolicy;
+import org.apache.hc.core5.util.ReflectionUtils;
+import org.apache.hc.core5.util.TimeValue;
+
+import io.routepool.core.PoolListener;
+import io.routepool.core.PoolLogger;
+
+/**
+ * Builds a {@link RoutePoolAsyncClientConnectionManager}: every option of HttpClient 5's
+ * {@code PoolingAsyncClientConnectionManagerBuilder}, with the same meaning and defaults, so replacing one with the
+ * other is a change of class name; plus routepool's own diagnostics options. Components not set get HttpClient's
+ * defaults (on Java 8 with Conscrypt present, Conscrypt's TLS, as HttpClient's builder chooses);
+ * {@link #useSystemProperties()} makes the default TLS strategy read the JSSE system properties
+ * ({@code javax.net.ssl.*}, {@code https.protocols}, {@code https.cipherSuites}), as HttpClient's builder does.
+ *
+ * <pre>{@code
+ * PoolingAsyncClientConnectionManager cm = RoutePoolAsyncClientConnectionManagerBuilder.create()
+ *         .setMaxConnTotal(200)
+ *         .setMaxConnPerRoute(50)
+ *         .setLeakThreshold(TimeValue.ofMinutes(1))
+ *         .build();
+ * }</pre>
+ */
+public final class RoutePoolAsyncClientConnectionManagerBuilder {
+
+    private TlsStrategy tlsStrategy;
+    private SchemePortResolver schemePortResolver;
+    private DnsResolver dnsResolver;
+    private PoolReusePolicy poolReusePolicy;
+    private Resolver<HttpRoute, ConnectionConfig> connectionConfigResolver;
+    private Resolver<HttpHost, TlsConfig> tlsConfigResolver;
+    private boolean systemProperties;
+    private boolean messageMultiplexing;
+    private int maxConnTotal;
+    private int maxConnPerRoute;
+
+    private Duration maintenanceInterval;
+    private Duration leakThreshold;
+    private Boolean captureLeaseStacks;
+    private Duration reclaimAbandonedAfter;
+    private Duration stuckWaiterThreshold;
+    private Duration maxIdleTime;
+    private PoolLogger poolLogger;
+    private PoolListener<HttpRoute> poolListener;
+
+    private RoutePoolAsyncClientConnectionManagerBuilder() {
+    }
+
+    /** A builder with HttpClient's defaults (25 connections, 5 per route, no multiplexing) and routepool's. */
+    public static RoutePoolAsyncClientConnectionManagerBuilder create() {
+        return new RoutePoolAsyncClientConnectionManagerBuilder();
+    }
+
+    // ------------------------------------------------------------------------------------ HttpClient's options
+
+    /** TLS for {@code https} routes, as HttpClient's; null: HttpClient's default. */
+    public RoutePoolAsyncClientConnectionManagerBuilder setTlsStrategy(final TlsStrategy tlsStrategy) {
+        this.tlsStrategy = tlsStrategy;
+        return this;
+    }
+
+    /** Resolves host names, as HttpClient's; null: the system resolver. */
+    public RoutePoolAsyncClientConnectionManagerBuilder setDnsResolver(final DnsResolver dnsResolver) {
+        this.dnsResolver = dnsResolver;
+        return this;
+    }
+
+    /** Resolves the default port of a scheme, as HttpClient's; null: HttpClient's default. */
+    public RoutePoolAsyncClientConnectionManagerBuilder setSchemePortResolver(
+            final SchemePortResolver schemePortResolver) {
+        this.schemePortResolver = schemePortResolver;
+        return this;
+    }
+
+    /**
+     * Accepted for compatibility and ignored. routepool's pool is the concurrency policy: it enforces both limits
+     * strictly (as {@code STRICT}) while taking a lock per route, not one for the whole pool, and it never closes
+     * a connection while holding a lock, so what {@code LAX} and {@code OFFLOCK} trade for does not arise.
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setPoolConcurrencyPolicy(
+            final PoolConcurrencyPolicy poolConcurrencyPolicy) {
+        return this;
+    }
+
+    /**
+     * Which idle connection a lease takes, as HttpClient's: {@code LIFO} (the default, also for null) the most
+     * recently released, {@code FIFO} the least recently released.
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setConnPoolPolicy(final PoolReusePolicy poolReusePolicy) {
+        this.poolReusePolicy = poolReusePolicy;
+        return this;
+    }
+
+    /** The most connections in total, as HttpClient's; zero or negative: the default, 25. */
+    public RoutePoolAsyncClientConnectionManagerBuilder setMaxConnTotal(final int maxConnTotal) {
+        this.maxConnTotal = maxConnTotal;
+        return this;
+    }
+
+    /** The most connections per route, as HttpClient's; zero or negative: the default, 5. */
+    public RoutePoolAsyncClientConnectionManagerBuilder setMaxConnPerRoute(final int maxConnPerRoute) {
+        this.maxConnPerRoute = maxConnPerRoute;
+        return this;
+    }
+
+    /**
+     * The same {@link ConnectionConfig} for all routes, as HttpClient's (replaces a resolver set before). Its time
+     * to live and idle timeout are enforced by the pool as well.
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setDefaultConnectionConfig(final ConnectionConfig config) {
+        this.connectionConfigResolver = route -> config;
+        return this;
+    }
+
+    /** The {@link ConnectionConfig} of each route, as HttpClient's. */
+    public RoutePoolAsyncClientConnectionManagerBuilder setConnectionConfigResolver(
+            final Resolver<HttpRoute, ConnectionConfig> connectionConfigResolver) {
+        this.connectionConfigResolver = connectionConfigResolver;
+        return this;
+    }
+
+    /** The same {@link TlsConfig} for all hosts, as HttpClient's (replaces a resolver set before). */
+    public RoutePoolAsyncClientConnectionManagerBuilder setDefaultTlsConfig(final TlsConfig config) {
+        this.tlsConfigResolver = host -> config;
+        return this;
+    }
+
+    /** The {@link TlsConfig} of each host, as HttpClient's. */
+    public RoutePoolAsyncClientConnectionManagerBuilder setTlsConfigResolver(
+            final Resolver<HttpHost, TlsConfig> tlsConfigResolver) {
+        this.tlsConfigResolver = tlsConfigResolver;
+        return this;
+    }
+
+    /**
+     * As HttpClient's: the default connection config becomes one with only this time to live (replacing any set
+     * before).
+     *
+     * @deprecated as in HttpClient: use {@link #setDefaultConnectionConfig(ConnectionConfig)}
+     */
+    @Deprecated
+    public RoutePoolAsyncClientConnectionManagerBuilder setConnectionTimeToLive(final TimeValue timeToLive) {
+        return setDefaultConnectionConfig(ConnectionConfig.custom().setTimeToLive(timeToLive).build());
+    }
+
+    /**
+     * As HttpClient's: the default connection config becomes one with only this validate-after-inactivity period
+     * (replacing any set before).
+     *
+     * @deprecated as in HttpClient: use {@link #setConnectionConfigResolver(Resolver)}
+     */
+    @Deprecated
+    public RoutePoolAsyncClientConnectionManagerBuilder setValidateAfterInactivity(
+            final TimeValue validateAfterInactivity) {
+        return setDefaultConnectionConfig(ConnectionConfig.custom()
+                .setValidateAfterInactivity(validateAfterInactivity).build());
+    }
+
+    /** The default TLS strategy (when none is set) reads the JSSE system properties, as HttpClient's. */
+    public RoutePoolAsyncClientConnectionManagerBuilder useSystemProperties() {
+        this.systemProperties = true;
+        return this;
+    }
+
+    /**
+     * Shares leased HTTP/2 connections between concurrent requests (message multiplexing), as HttpClient's
+     * (experimental there; no effect on HTTP/1.x). Needs HttpClient 5.5 or later: on an older one, {@link #build()}
+     * throws {@link UnsupportedOperationException}.
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setMessageMultiplexing(final boolean messageMultiplexing) {
+        this.messageMultiplexing = messageMultiplexing;
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------------ routepool's options
+
+    /**
+     * How often background maintenance runs (default 1 s): it closes expired, over-long idle and peer-closed idle
+     * connections, and reports leaks and stuck waiters. Zero turns it off.
+     *
+     * @throws IllegalArgumentException null or negative
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setMaintenanceInterval(final TimeValue interval) {
+        this.maintenanceInterval = OptionValues.duration("maintenanceInterval", interval, "no background maintenance");
+        return this;
+    }
+
+    /**
+     * A lease held longer than this is reported once as a suspected leak, with its route, age and holder (default
+     * 5 minutes). Zero turns leak reports off.
+     *
+     * @throws IllegalArgumentException null or negative
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setLeakThreshold(final TimeValue threshold) {
+        this.leakThreshold = OptionValues.duration("leakThreshold", threshold, "no leak reports");
+        return this;
+    }
+
+    /**
+     * Records where each lease was taken, for leak reports; costs a stack walk per lease (default off).
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setCaptureLeaseStacks(final boolean capture) {
+        this.captureLeaseStacks = capture;
+        return this;
+    }
+
+    /**
+     * A lease held longer than this is taken back: its connection is closed and its capacity freed (default 0: never).
+     * Must not be shorter than the leak threshold ({@link #build()} refuses it).
+     *
+     * @throws IllegalArgumentException null or negative
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setReclaimAbandonedAfter(final TimeValue after) {
+        this.reclaimAbandonedAfter = OptionValues.duration("reclaimAbandonedAfter", after, "never");
+        return this;
+    }
+
+    /**
+     * A lease that has waited longer than this is reported once, with who holds its route's connections (default
+     * 30 s). Zero turns it off.
+     *
+     * @throws IllegalArgumentException null or negative
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setStuckWaiterThreshold(final TimeValue threshold) {
+        this.stuckWaiterThreshold = OptionValues.duration("stuckWaiterThreshold", threshold, "no stuck-waiter reports");
+        return this;
+    }
+
+    /**
+     * Maintenance closes connections idle longer than this (default 0: no limit). Unlike
+     * {@code ConnectionConfig}'s idle timeout, it is checked in the background, not only at lease.
+     *
+     * @throws IllegalArgumentException null or negative
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setMaxIdleTime(final TimeValue maxIdle) {
+        this.maxIdleTime = OptionValues.duration("maxIdleTime", maxIdle, "no limit");
+        return this;
+    }
+
+    /**
+     * Where the pool writes its reports (default: SLF4J, as HttpClient logs).
+     *
+     * @throws IllegalArgumentException null
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setPoolLogger(final PoolLogger logger) {
+        this.poolLogger = OptionValues.notNull("poolLogger", logger);
+        return this;
+    }
+
+    /**
+     * Receives the pool's reports and connection events (default: none).
+     *
+     * @throws IllegalArgumentException null
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setPoolListener(final PoolListener<HttpRoute> listener) {
+        this.poolListener = OptionValues.notNull("poolListener", listener);
+        return this;
+    }
+
+    // ------------------------------------------------------------------------------------ build
+
+    /**
+     * A new manager with these options; the builder can be used again.
+     *
+     * @throws UnsupportedOperationException message multiplexing is on and HttpClient is older than 5.5
+     * @throws IllegalArgumentException      the reclaim period is shorter than the leak threshold
+     */
+    public RoutePoolAsyncClientConnectionManager build() {
+        if (messageMultiplexing) {
+            AsyncOperators.requireMultiplexing();
+        }
+        final TlsStrategy tls = tlsStrategy != null ? tlsStrategy : defaultTlsStrategy(systemProperties);
+        final RoutePoolAsyncClientConnectionManager manager = new RoutePoolAsyncClientConnectionManager(
+                AsyncOperators.defaultOperator(
+                        RegistryBuilder.<TlsStrategy>create().register(URIScheme.HTTPS.getId(), tls).build(),
+                        schemePortResolver, dnsResolver),
+                poolReusePolicy, TimeValue.NEG_ONE_MILLISECOND, messageMultiplexing, poolOptions());
+        manager.setConnectionConfigResolver(connectionConfigResolver);
+        manager.setTlsConfigResolver(tlsConfigResolver);
+        if (maxConnTotal > 0) {
+            manager.setMaxTotal(maxConnTotal);
+        }
+        if (maxConnPerRoute > 0) {
+            manager.setDefaultMaxPerRoute(maxConnPerRoute);
+        }
+        return manager;
+    }
+
+    /** HttpClient's choice: Conscrypt on Java 8 when it is present, else the JSSE default. */
+    private static TlsStrategy defaultTlsStrategy(final boolean systemProperties) {
+        if (ReflectionUtils.determineJRELevel() <= 8 && ConscryptClientTlsStrategy.isSupported()) {
+            return systemProperties
+                    ? ConscryptClientTlsStrategy.getSystemDefault()
+                    : ConscryptClientTlsStrategy.getDefault();
+        }
+        return systemProperties
+                ? DefaultClientTlsStrategy.createSystemDefault()
+                : DefaultClientTlsStrategy.createDefault();
+    }
+
+    private PoolOptions<HttpRoute, ManagedAsyncClientConnection> poolOptions() {
+        final PoolOptions<HttpRoute, ManagedAsyncClientConnection> o = new PoolOptions<>();
+        o.maintenanceInterval = maintenanceInterval;
+        o.leakThreshold = leakThreshold;
+        o.captureLeaseStacks = captureLeaseStacks;
+        o.reclaimAbandonedAfter = reclaimAbandonedAfter;
+        o.stuckWaiterThreshold = stuckWaiterThreshold;
+        o.maxIdleTime = maxIdleTime;
+        o.logger = poolLogger;
+        o.listener = poolListener;
+        return o;
+    }
+}
