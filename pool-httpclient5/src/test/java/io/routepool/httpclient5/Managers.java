@@ -9,21 +9,16 @@ import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManagerBuilder;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManager;
 import org.apache.hc.client5.http.impl.nio.PoolingAsyncClientConnectionManagerBuilder;
-import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
-import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
-import org.apache.hc.core5.http.URIScheme;
-import org.apache.hc.core5.http.config.RegistryBuilder;
-import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
 import org.apache.hc.core5.http2.HttpVersionPolicy;
-import org.apache.hc.core5.pool.PoolReusePolicy;
-import org.apache.hc.core5.util.TimeValue;
 
 /**
  * The one place where the integration tests get their connection managers. Tests are written against HttpClient's
  * own types ({@link PoolingHttpClientConnectionManager}, {@link PoolingAsyncClientConnectionManager}); this factory
- * decides whose subclass they run on. With {@code -Droutepool.it.managers=stock} it hands out HttpClient's own
- * managers instead: the reference behaviour the tests were first validated on.
+ * builds routepool's subclasses through their builders ({@link RoutePoolHttpClientConnectionManagerBuilder},
+ * {@link RoutePoolAsyncClientConnectionManagerBuilder}), called option for option as HttpClient's own builders are.
+ * With {@code -Droutepool.it.managers=stock} it hands out HttpClient's own managers instead: the reference behaviour
+ * the tests were first validated on (a test that checks what only routepool does assumes {@link #ROUTEPOOL}).
  */
 final class Managers {
 
@@ -101,24 +96,22 @@ final class Managers {
             return ROUTEPOOL ? routepool() : stock();
         }
 
-        // Until RoutePoolHttpClientConnectionManagerBuilder lands: the package-private constructor it will call.
         private PoolingHttpClientConnectionManager routepool() {
-            RoutePoolHttpClientConnectionManager cm = new RoutePoolHttpClientConnectionManager(
-                    new DefaultHttpClientConnectionOperator(null, LOOPBACK, RegistryBuilder.<TlsSocketStrategy>create()
-                            .register(URIScheme.HTTPS.id, tls != null ? new DefaultClientTlsStrategy(tls)
-                                    : DefaultClientTlsStrategy.createDefault())
-                            .build()),
-                    null, PoolReusePolicy.LIFO, TimeValue.NEG_ONE_MILLISECOND, new PoolOptions<>());
+            RoutePoolHttpClientConnectionManagerBuilder b = RoutePoolHttpClientConnectionManagerBuilder.create()
+                    .setDnsResolver(LOOPBACK);
             if (maxTotal > 0) {
-                cm.setMaxTotal(maxTotal);
+                b.setMaxConnTotal(maxTotal);
             }
             if (maxPerRoute > 0) {
-                cm.setDefaultMaxPerRoute(maxPerRoute);
+                b.setMaxConnPerRoute(maxPerRoute);
             }
             if (connectionConfig != null) {
-                cm.setDefaultConnectionConfig(connectionConfig);
+                b.setDefaultConnectionConfig(connectionConfig);
             }
-            return cm;
+            if (tls != null) {
+                b.setTlsSocketStrategy(new DefaultClientTlsStrategy(tls));
+            }
+            return b.build();
         }
 
         private PoolingHttpClientConnectionManager stock() {
@@ -185,27 +178,28 @@ final class Managers {
             return ROUTEPOOL ? routepool() : stock();
         }
 
-        // Until RoutePoolAsyncClientConnectionManagerBuilder lands: the package-private constructor it will call.
         private PoolingAsyncClientConnectionManager routepool() {
-            RoutePoolAsyncClientConnectionManager cm = new RoutePoolAsyncClientConnectionManager(
-                    AsyncOperators.defaultOperator(RegistryBuilder.<TlsStrategy>create()
-                            .register(URIScheme.HTTPS.id, tls != null ? new DefaultClientTlsStrategy(tls)
-                                    : DefaultClientTlsStrategy.createDefault())
-                            .build(), null, LOOPBACK),
-                    PoolReusePolicy.LIFO, TimeValue.NEG_ONE_MILLISECOND, messageMultiplexing, new PoolOptions<>());
+            RoutePoolAsyncClientConnectionManagerBuilder b = RoutePoolAsyncClientConnectionManagerBuilder.create()
+                    .setDnsResolver(LOOPBACK);
             if (maxTotal > 0) {
-                cm.setMaxTotal(maxTotal);
+                b.setMaxConnTotal(maxTotal);
             }
             if (maxPerRoute > 0) {
-                cm.setDefaultMaxPerRoute(maxPerRoute);
+                b.setMaxConnPerRoute(maxPerRoute);
             }
             if (connectionConfig != null) {
-                cm.setDefaultConnectionConfig(connectionConfig);
+                b.setDefaultConnectionConfig(connectionConfig);
+            }
+            if (tls != null) {
+                b.setTlsStrategy(new DefaultClientTlsStrategy(tls));
             }
             if (versionPolicy != null) {
-                cm.setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(versionPolicy).build());
+                b.setDefaultTlsConfig(TlsConfig.custom().setVersionPolicy(versionPolicy).build());
             }
-            return cm;
+            if (messageMultiplexing) {
+                b.setMessageMultiplexing(true);
+            }
+            return b.build();
         }
 
         private PoolingAsyncClientConnectionManager stock() {
