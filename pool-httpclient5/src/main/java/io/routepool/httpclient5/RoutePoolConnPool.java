@@ -458,21 +458,26 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
     }
 
     /**
-     * Shuts the pool down, as {@code StrictConnPool}'s: waiting leases fail, and every connection, idle or leased, is
-     * closed with {@code closeMode} (a leased entry keeps its lease, without a connection; its release then only
-     * frees it). Idempotent. No connection is closed under a lock.
+     * Shuts the pool down, as {@code StrictConnPool}'s: waiting leases fail, every connection, idle or leased, is
+     * closed with {@code closeMode}, and leased entries are forgotten (HttpClient's managers never release an entry
+     * once they are closed; a later release of one is ignored). Idempotent. No connection is closed under a lock.
      */
     @Override
     public void close(final CloseMode closeMode) {
         final CloseMode mode = closeMode != null ? closeMode : CloseMode.GRACEFUL;
         if (mode == CloseMode.IMMEDIATE) {
             closingImmediately = true; // pool-core closes idle connections politely in either mode; httpcore5 does not
-            core.close(io.routepool.core.CloseMode.IMMEDIATE);
-            return;
         }
-        core.close(io.routepool.core.CloseMode.GRACEFUL); // idle connections; leased ones stay with their holders
+        core.close(mode == CloseMode.IMMEDIATE ? io.routepool.core.CloseMode.IMMEDIATE : io.routepool.core.CloseMode.GRACEFUL);
         for (final io.routepool.core.PoolEntry<T, Slot<T, C>> e : core.leasedEntries()) {
-            e.connection().entry.discardConnection(CloseMode.GRACEFUL); // atomic: a holder's own discard races safely
+            final Slot<T, C> slot = e.connection();
+            slot.entry.discardConnection(mode); // atomic: a holder's own discard races safely
+            try {
+                core.release(e, false); // on the holder's behalf: its capacity is freed, the entry forgotten
+            } catch (final IllegalStateException releasedMeanwhile) {
+                // its holder released it first (or it was still being handed to a waiter that the close failed)
+            }
+            slots.remove(slot.entry, slot);
         }
     }
 
