@@ -68,7 +68,7 @@ import io.routepool.core.SelfDeadlockException;
 class BuilderTest {
 
     /** The reports the tests provoke go here, not to the console; tests that expect one assert on it. */
-    private final CapturedPoolLog log = new CapturedPoolLog();
+    private final CapturedLogs log = CapturedLogs.capture(CapturedLogs.DIAGNOSTICS);
 
     @org.junit.jupiter.api.AfterEach
     void closeLog() {

@@ -58,6 +58,22 @@ final class CapturedLogs implements AutoCloseable {
                 .collect(Collectors.toList());
     }
 
+    /** Waits (polling, up to {@code max}) for a warning that matches, and returns it. */
+    String awaitWarning(java.util.function.Predicate<String> matching, java.time.Duration max) throws InterruptedException {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (true) {
+            for (String w : warnings()) {
+                if (matching.test(w)) {
+                    return w;
+                }
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no matching warning within " + max + "; got " + warnings());
+            }
+            Thread.sleep(5);
+        }
+    }
+
     List<ILoggingEvent> events() {
         synchronized (appender) {
             return List.copyOf(appender.list);

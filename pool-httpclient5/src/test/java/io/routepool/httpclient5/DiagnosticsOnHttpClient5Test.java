@@ -55,7 +55,7 @@ class DiagnosticsOnHttpClient5Test {
     private HttpHost target;
     /** Opened by a test to hold the server's handler (a slow exchange); always opened in tearDown. */
     private final CountDownLatch release = new CountDownLatch(1);
-    private final CapturedPoolLog log = new CapturedPoolLog();
+    private final CapturedLogs log = CapturedLogs.capture(CapturedLogs.DIAGNOSTICS);
 
     @BeforeEach
     void startServer() throws Exception {

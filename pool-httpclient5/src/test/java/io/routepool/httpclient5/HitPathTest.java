@@ -56,7 +56,7 @@ class HitPathTest {
 
     @Test
     void stateAndExpirySetBeforeReleaseAreKept() throws Exception {
-        try (RoutePoolConnPool<String, Conn> pool = new RoutePoolConnPool<>(2, 10); CapturedPoolLog log = new CapturedPoolLog()) {
+        try (RoutePoolConnPool<String, Conn> pool = new RoutePoolConnPool<>(2, 10); CapturedLogs log = CapturedLogs.capture(CapturedLogs.DIAGNOSTICS)) {
             PoolEntry<String, Conn> e = pool.lease("a", null).get();
             Conn c = new Conn();
             e.assignConnection(c);
