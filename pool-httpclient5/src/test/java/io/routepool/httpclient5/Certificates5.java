@@ -24,10 +24,13 @@ final class Certificates5 {
 
     final SSLContext server;
     final SSLContext client;
+    /** Presents the certificate and trusts it: a mutual-TLS server or client (both sides use the same pair). */
+    final SSLContext mutual;
 
-    private Certificates5(SSLContext server, SSLContext client) {
+    private Certificates5(SSLContext server, SSLContext client, SSLContext mutual) {
         this.server = server;
         this.client = client;
+        this.mutual = mutual;
     }
 
     static synchronized Certificates5 get() {
@@ -69,7 +72,8 @@ final class Certificates5 {
             }
             SSLContext server = SSLContexts.custom().loadKeyMaterial(keyStore, PASSWORD).build();
             SSLContext client = SSLContexts.custom().loadTrustMaterial(keyStore, null).build();
-            return new Certificates5(server, client);
+            SSLContext mutual = SSLContexts.custom().loadKeyMaterial(keyStore, PASSWORD).loadTrustMaterial(keyStore, null).build();
+            return new Certificates5(server, client, mutual);
         } finally {
             Files.deleteIfExists(store);
             Files.deleteIfExists(dir);
