@@ -81,6 +81,10 @@ class BenchmarkSmokeTest {
             expected.add("LeaseReleaseBenchmark.leaseReleaseStates:" + p);
             expected.add("StateScaleBenchmark.leaseRelease:" + p);
         }
+        for (String p : new String[] {"ROUTEPOOL5", "OFFLOCK5"}) { // the httpcore5-API pools: lease and release only
+            expected.add("LeaseReleaseBenchmark.leaseRelease:" + p);
+            expected.add("LeaseReleaseBenchmark.leaseReleaseStates:" + p);
+        }
         expected.add("LeaseReleaseBenchmark.leaseReleaseBag:HIKARI_BAG");
         expected.add("RouteScaleEvictionBenchmark.evictingLease:ROUTEPOOL");
         for (String p : new String[] {"ROUTEPOOL", "HTTPCORE4", "STRICT5", "LAX5", "COMMONS_POOL2", "HIKARI_BAG"}) {

@@ -1,6 +1,5 @@
 package io.routepool.benchmarks.pools;
 
-import org.apache.hc.core5.pool.DefaultDisposalCallback;
 import org.apache.hc.core5.pool.LaxConnPool;
 import org.apache.hc.core5.pool.ManagedConnPool;
 import org.apache.hc.core5.pool.PoolEntry;
@@ -52,7 +51,7 @@ final class HttpCore5Competitor extends Competitor {
 
     static HttpCore5Competitor offlock(int maxPerRoute, int maxTotal) {
         return new HttpCore5Competitor(new RouteSegmentedConnPool<>(maxPerRoute, maxTotal, TimeValue.NEG_ONE_MILLISECOND,
-                PoolReusePolicy.LIFO, new DefaultDisposalCallback<>()));
+                PoolReusePolicy.LIFO, (conn, mode) -> conn.close(mode)));
     }
 
     @Override
