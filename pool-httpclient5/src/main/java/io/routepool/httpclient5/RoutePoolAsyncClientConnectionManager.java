@@ -59,7 +59,6 @@ public class RoutePoolAsyncClientConnectionManager extends PoolingAsyncClientCon
         super(served(pool, messageMultiplexing), operator);
         this.routePool = pool;
         this.expiry = new ConnectionConfigExpiry();
-        pool.setRouteExpiry(expiry);
     }
 
     private static ManagedConnPool<HttpRoute, ManagedAsyncClientConnection> served(
@@ -76,12 +75,14 @@ public class RoutePoolAsyncClientConnectionManager extends PoolingAsyncClientCon
     public void setDefaultConnectionConfig(final ConnectionConfig config) {
         super.setDefaultConnectionConfig(config);
         expiry.setResolver(route -> config);
+        routePool.setRouteExpiry(config != null ? expiry : null);
     }
 
     @Override
     public void setConnectionConfigResolver(final Resolver<HttpRoute, ConnectionConfig> connectionConfigResolver) {
         super.setConnectionConfigResolver(connectionConfigResolver);
         expiry.setResolver(connectionConfigResolver);
+        routePool.setRouteExpiry(connectionConfigResolver != null ? expiry : null); // none set: no clock read on release
     }
 
     @Override

@@ -61,9 +61,13 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
     private final KeyedPool<T, Slot<T, C>> core;
     /**
      * httpcore5 entry (by identity: {@code PoolEntry} keeps Object's equals and hashCode) to its slot. Invariant: an
-     * entry is here from its first lease until pool-core closes its connection (the slot's factory close removes
-     * it), so a release of an entry this pool leased finds it, and an unknown entry is refused. Written on create
-     * and close only; the hit path reads it once per release.
+     * entry is here from its first lease until it can never be leased again: until pool-core closes its connection
+     * while nobody holds it (an idle connection expired, evicted or closed; the slot factory's close unmaps it), or
+     * until its holder's release that does not keep it (which unmaps it; this covers a connection closed under its
+     * holder by a reclaim of an abandoned lease, which stays mapped until then; {@link #close} unmaps the leased entries
+     * it forgets). So a release of an entry this
+     * pool leased always finds it, and an unknown entry is refused. Written on a connection's first lease and on its
+     * end only; the hit path reads it once per release.
      */
     private final ConcurrentHashMap<PoolEntry<T, C>, Slot<T, C>> slots = new ConcurrentHashMap<>();
     private final TimeValue timeToLive;
@@ -299,15 +303,17 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
         boolean keep = reusable && entry.hasConnection();
         long keepAliveMillis = 0;
         if (keep) {
-            final long now = System.currentTimeMillis();
             long deadline = entry.getExpiryDeadline().getValue();
             final RouteExpiry<T> perRoute = routeExpiry;
-            if (perRoute != null) {
-                deadline = Math.min(deadline, perRoute.deadline(entry.getRoute(), entry.getCreated(), now));
-            }
-            if (deadline != Long.MAX_VALUE) {
-                keepAliveMillis = deadline - now;
-                keep = keepAliveMillis > 0;
+            if (deadline != Long.MAX_VALUE || perRoute != null) { // else no clock read: nothing expires
+                final long now = System.currentTimeMillis();
+                if (perRoute != null) {
+                    deadline = Math.min(deadline, perRoute.deadline(entry.getRoute(), entry.getCreated(), now));
+                }
+                if (deadline != Long.MAX_VALUE) {
+                    keepAliveMillis = deadline - now;
+                    keep = keepAliveMillis > 0;
+                }
             }
             e.setState(entry.getState());
         }

@@ -63,7 +63,6 @@ public class RoutePoolHttpClientConnectionManager extends PoolingHttpClientConne
         super(operator, pool, connFactory);
         this.routePool = pool;
         this.expiry = new ConnectionConfigExpiry();
-        pool.setRouteExpiry(expiry);
     }
 
     private static RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> newPool(
@@ -121,12 +120,14 @@ public class RoutePoolHttpClientConnectionManager extends PoolingHttpClientConne
     public void setDefaultConnectionConfig(final ConnectionConfig config) {
         super.setDefaultConnectionConfig(config);
         expiry.setResolver(route -> config);
+        routePool.setRouteExpiry(config != null ? expiry : null);
     }
 
     @Override
     public void setConnectionConfigResolver(final Resolver<HttpRoute, ConnectionConfig> connectionConfigResolver) {
         super.setConnectionConfigResolver(connectionConfigResolver);
         expiry.setResolver(connectionConfigResolver);
+        routePool.setRouteExpiry(connectionConfigResolver != null ? expiry : null); // none set: no clock read on release
     }
 
     @Override

@@ -92,6 +92,36 @@ class HitPathTest {
         }
     }
 
+    /**
+     * An abandoned lease reclaimed by maintenance: its connection is closed and its capacity freed at once; the holder's
+     * late release is ignored with pool-core's late-release report, not refused as an unknown entry.
+     */
+    @Test
+    void aLateReleaseOfAReclaimedLeaseIsIgnoredWithAReport() throws Exception {
+        PoolOptions<String, Conn> o = new PoolOptions<>();
+        o.maintenanceInterval = java.time.Duration.ZERO;
+        o.leakThreshold = java.time.Duration.ofMillis(1);
+        o.reclaimAbandonedAfter = java.time.Duration.ofMillis(1);
+        try (RoutePoolConnPool<String, Conn> pool = new RoutePoolConnPool<>(2, 10, TimeValue.NEG_ONE_MILLISECOND,
+                org.apache.hc.core5.pool.PoolReusePolicy.LIFO, null, null, o, false);
+                CapturedLogs log = CapturedLogs.capture(CapturedLogs.DIAGNOSTICS)) {
+            PoolEntry<String, Conn> e = pool.lease("a", null).get();
+            Conn c = new Conn();
+            e.assignConnection(c);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (pool.getTotalStats().getLeased() != 0) { // reclaimed once it is older than 1 ms
+                assertThat(System.nanoTime()).as("reclaimed within 10 s").isLessThan(deadline);
+                pool.maintain();
+            }
+            assertThat(c.closed).isNotNull();
+            pool.release(e, true); // the holder comes back late
+            assertThat(log.warnings()).anySatisfy(w -> assertThat(w).startsWith("Abandoned lease reclaimed"));
+            assertThat(log.warnings()).anySatisfy(w -> assertThat(w).containsIgnoringCase("late release"));
+            assertThat(pool.getTotalStats().getLeased()).isZero();
+            assertThat(pool.getTotalStats().getAvailable()).isZero();
+        }
+    }
+
     @Test
     void aWaitingLeaseTimesOutWithAMessageThatNamesTheRoute() throws Exception {
         try (RoutePoolConnPool<String, Conn> pool = new RoutePoolConnPool<>(1, 10)) {
