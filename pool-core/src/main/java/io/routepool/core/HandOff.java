@@ -262,9 +262,16 @@ final class HandOff<R, C> {
         free(seg, null, from);
     }
 
+    /**
+     * When nobody waits for pool capacity, the pool unit is given back to the counter in the same critical
+     * section that uncounts the route's unit: a thread that sees the route's counts drop (stats, or a lease of
+     * this route under its lock) then finds the unit free too. Given back after unlocking, a zero-timeout lease
+     * could see the route empty and still fail on maxTotal (found by LeaseLinearizabilityTest's stress run).
+     */
     private void free(RouteSegment<R, C> seg, PoolEntry<R, C> closed, RouteUnit from) {
         Waiter<R, C> heir = null;
         Waiter<R, C> retry = null;
+        boolean unitReturned = false;
         seg.lock.lock();
         try {
             if (closed != null) {
@@ -277,6 +284,10 @@ final class HandOff<R, C> {
                 seg.unitToPermit();
             } else {
                 seg.freeRouteUnit();
+                if (capacity.count() == 0) {
+                    pool.returnUnit();
+                    unitReturned = true;
+                }
                 retry = retryOneLocked(seg);
             }
         } finally {
@@ -289,7 +300,11 @@ final class HandOff<R, C> {
         if (retry != null) {
             retry.wake();
         }
-        releasePoolUnit();
+        if (unitReturned) {
+            passReturnedUnit();
+        } else {
+            releasePoolUnit();
+        }
     }
 
     /** Frees only a route unit (its pool unit went elsewhere, or never existed). */
@@ -357,11 +372,22 @@ final class HandOff<R, C> {
     void releasePoolUnit() {
         if (capacity.count() == 0) {
             pool.returnUnit();
-            if (capacity.count() == 0 || !pool.reserveUnit()) {
-                return;
-            }
+            passReturnedUnit();
+            return;
         }
-        for (;;) { // we hold one pool unit
+        grantHeldUnit();
+    }
+
+    /** After returning a pool unit to the counter: a capacity waiter that queued meanwhile gets one. */
+    private void passReturnedUnit() {
+        if (capacity.count() != 0 && pool.reserveUnit()) {
+            grantHeldUnit();
+        }
+    }
+
+    /** We hold one pool unit: to the oldest capacity waiter, else back to the counter (then look again). */
+    private void grantHeldUnit() {
+        for (;;) {
             if (!pool.closed && !pool.overTotal()) {
                 Waiter<R, C> w = capacity.grantPermit(null, false);
                 if (w != null) {
