@@ -14,7 +14,7 @@ final class AsyncLease<R, C> extends LeaseAttempt<R, C> {
 
     AsyncLease(PoolParts<R, C> parts, R route, Object state, long timeoutNanos) {
         super(parts, route, state);
-        this.timeoutNanos = timeoutNanos;
+        setTimeout(timeoutNanos);
         this.leaseSite = parts.ledger.site(requester);
     }
 

@@ -35,8 +35,8 @@ final class BlockingLease<R, C> extends LeaseAttempt<R, C> implements KeyedPool.
         thread = me;
         requester = me;
         leaseSite = site;
-        this.timeoutNanos = timeoutNanos;
-        deadline = startedAt == Clocks.UNSET ? Clocks.UNSET : Arithmetic.saturatedAdd(startedAt, timeoutNanos);
+        setTimeout(timeoutNanos);
+        deadline = startedAt == Clocks.UNSET ? Clocks.UNSET : Arithmetic.saturatedAdd(startedAt, this.timeoutNanos);
         boolean granted = false;
         try {
             for (;;) {

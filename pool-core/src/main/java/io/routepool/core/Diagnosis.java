@@ -119,15 +119,16 @@ final class Diagnosis<R, C> {
      * Reports (at once) the self-deadlock of {@code w}: its thread must wait for connections that are all leased
      * by itself. The caller throws the returned exception only with failOnSelfDeadlock.
      */
-    SelfDeadlockException selfDeadlock(Waiter<R, C> w, int limit, String limitName, List<LeaseInfo<R>> own,
+    SelfDeadlockException selfDeadlock(Lessee<R, C> w, int limit, String limitName, List<LeaseInfo<R>> own,
             long timeoutNanos) {
         diagnostics.selfDeadlocks.incrementAndGet();
         String thread = w.requester.getName();
-        String message = Reports.selfDeadlock(thread, w.route, own.size(), limitName, limit, settings.failOnSelfDeadlock,
-                timeoutNanos, own, diagnostics.remedy(Diagnostic.Kind.SELF_DEADLOCK));
-        Throwable here = new LeaseSite("Thread \"" + thread + "\" asked for the connection here");
+        // where it asked, only when stacks are captured (a stack walk; and a report shows it as frames)
+        Throwable askedAt = settings.captureLeaseStacks ? new LeaseSite("asked") : null;
+        String message = Reports.selfDeadlock(settings.poolName, thread, w.route, own.size(), limitName, limit,
+                settings.failOnSelfDeadlock, timeoutNanos, w.waitCapped, own, askedAt, diagnostics.remedies.selfDeadlock());
         // when failing, the exception carries the message to the caller: the listener hears of it, the log does not
-        diagnostics.report(new Diagnostic<>(Diagnostic.Kind.SELF_DEADLOCK, w.route, message, own, thread), here,
+        diagnostics.report(new Diagnostic<>(Diagnostic.Kind.SELF_DEADLOCK, w.route, message, own, thread),
                 !settings.failOnSelfDeadlock);
         return new SelfDeadlockException(message);
     }
@@ -135,10 +136,10 @@ final class Diagnosis<R, C> {
     // ---------------------------------------------------------------- timeouts
 
     /** The exception of a lease that timed out, with a message that explains itself (see {@link TimeoutReport}). */
-    TimeoutException timeout(Waiter<R, C> w, long timeoutNanos, String selfDeadlockLimit) {
+    TimeoutException timeout(Lessee<R, C> w, long timeoutNanos, String selfDeadlockLimit) {
         diagnostics.timedOut.incrementAndGet();
         if (timeoutNanos == 0) {
-            return new TimeoutException(Reports.pollTimeout(w.route, routeStats(w.route), totalStats()));
+            return new TimeoutException(Reports.pollTimeout(settings.poolName, w.route, routeStats(w.route), totalStats()));
         }
         TimeoutReport<R> t = new TimeoutReport<>();
         long now = clocks.now();
@@ -172,15 +173,18 @@ final class Diagnosis<R, C> {
         t.selfDeadlockLimit = selfDeadlockLimit;
         t.mismatches = diagnostics.stateMismatches(w.route);
         t.leakThresholdNanos = settings.leakThresholdNanos;
-        t.selfDeadlockRemedy = diagnostics.remedy(Diagnostic.Kind.SELF_DEADLOCK);
-        t.leakRemedy = diagnostics.remedy(Diagnostic.Kind.LEAK_SUSPECTED);
-        t.mismatchRemedy = diagnostics.remedy(Diagnostic.Kind.STATE_MISMATCH);
+        t.pool = settings.poolName;
+        t.capped = w.waitCapped;
+        t.maxLeaseWaitRemedy = diagnostics.remedies.maxLeaseWait();
+        t.selfDeadlockRemedy = diagnostics.remedies.selfDeadlock();
+        t.leakRemedy = diagnostics.remedies.leak();
+        t.mismatchRemedy = diagnostics.remedies.stateMismatch();
         String message = t.message();
         List<LeaseInfo<R>> subject = new ArrayList<>(1);
         if (t.oldest != null) {
             subject.add(t.oldest);
         }
-        diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LEASE_TIMEOUT, w.route, message, subject, t.thread), null);
+        diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LEASE_TIMEOUT, w.route, message, subject, t.thread));
         return new TimeoutException(message);
     }
 
@@ -188,6 +192,6 @@ final class Diagnosis<R, C> {
     void lateRelease(PoolEntry<R, C> entry, long now) {
         LeaseInfo<R> info = LeaseLedger.lateRelease(entry, now);
         diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LATE_RELEASE, entry.route(),
-                Reports.lateRelease(info, settings.reclaimAfterNanos), Diagnostics.one(info), info.holder()), null);
+                Reports.lateRelease(settings.poolName, info, settings.reclaimAfterNanos), Diagnostics.one(info), info.holder()));
     }
 }

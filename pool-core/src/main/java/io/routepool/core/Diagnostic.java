@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param message the full text, written for the person debugging a hang: what is wrong, where, what to change
  * @param leases  the leases relevant to it (the route's, or the one suspected), oldest first
  * @param thread  the thread concerned: the waiting one for {@link Kind#SELF_DEADLOCK},
- *                {@link Kind#WAITER_STUCK} and {@link Kind#LEASE_TIMEOUT}; the one releasing late for
+ *                {@link Kind#WAITER_STUCK} (the longest waiting) and {@link Kind#LEASE_TIMEOUT}; the one releasing late for
  *                {@link Kind#LATE_RELEASE}; else the borrower of the lease, or {@code null}
  */
 public final class Diagnostic<R> {
@@ -97,7 +97,10 @@ public final class Diagnostic<R> {
         LATE_RELEASE,
         /** A thread must wait for connections that are all leased by itself. */
         SELF_DEADLOCK,
-        /** A lease has waited longer than {@link PoolBuilder#stuckWaiterThreshold}; reported once per lease. */
+        /**
+         * Leases have waited longer than {@link PoolBuilder#stuckWaiterThreshold}: one report per route for the
+         * leases a maintenance pass finds stuck, each lease in one report only; {@link #thread()} is the longest waiting.
+         */
         WAITER_STUCK,
         /** A lease opened a new connection or waited while idle connections of its route carried another state; logged once per route. */
         STATE_MISMATCH,

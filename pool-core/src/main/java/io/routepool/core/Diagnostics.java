@@ -1,9 +1,7 @@
 package io.routepool.core;
 
 import java.util.Collections;
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -21,7 +19,9 @@ final class Diagnostics<R> {
 
     private final PoolListener<R> listener;
     final Log log;
-    private final Map<Diagnostic.Kind, String> remedies;
+    final Remedies remedies;
+    /** Starts every report. */
+    final String poolName;
     private final FlightRecorder jfr = FlightRecorder.load();
 
     // Counters of slow-path events; each written with one atomic add where the event happens.
@@ -43,31 +43,25 @@ final class Diagnostics<R> {
         final AtomicBoolean warned = new AtomicBoolean();
     }
 
-    Diagnostics(PoolListener<R> listener, Log log, Map<Diagnostic.Kind, String> userRemedies) {
+    Diagnostics(PoolListener<R> listener, Log log, Remedies remedies, String poolName) {
         this.listener = listener;
         this.log = log;
-        Map<Diagnostic.Kind, String> r = new EnumMap<>(Reports.DEFAULT_REMEDIES);
-        r.putAll(userRemedies);
-        this.remedies = r;
+        this.remedies = remedies;
+        this.poolName = poolName;
     }
 
-    String remedy(Diagnostic.Kind kind) {
-        String r = remedies.get(kind);
-        return r == null ? "" : r;
+    /**
+     * Logs at WARNING (except timeouts: the exception carries the message) and tells the listener. No throwable
+     * goes with the record: lease sites are in the message as "leased at" frames (see {@link Reports}).
+     */
+    void report(Diagnostic<R> d) {
+        report(d, d.kind() != Diagnostic.Kind.LEASE_TIMEOUT);
     }
 
-    /** Logs at WARNING (except timeouts) and tells the listener. {@code site} is logged as the record's throwable. */
-    void report(Diagnostic<R> d, Throwable site) {
-        report(d, site, d.kind() != Diagnostic.Kind.LEASE_TIMEOUT);
-    }
-
-    void report(Diagnostic<R> d, Throwable site, boolean writeLog) {
+    void report(Diagnostic<R> d, boolean writeLog) {
         try {
-            if (site instanceof LeaseSite) {
-                ((LeaseSite) site).trimPoolFrames();
-            }
             if (writeLog) {
-                log.warn(PoolLogger.DIAGNOSTICS, d.message(), site);
+                log.warn(PoolLogger.DIAGNOSTICS, d.message(), null);
             }
             if (d.kind() == Diagnostic.Kind.LEAK_SUSPECTED && !d.leases().isEmpty()) {
                 jfr.leak(d.leases().get(0));
@@ -143,10 +137,10 @@ final class Diagnostics<R> {
             if (idleStates == null || !m.warned.compareAndSet(false, true)) {
                 return;
             }
-            String message = Reports.stateMismatch(route, requested, idle, idleStates, opened,
-                    remedy(Diagnostic.Kind.STATE_MISMATCH));
+            String message = Reports.stateMismatch(poolName, route, requested, idle, idleStates, opened,
+                    remedies.stateMismatch());
             report(new Diagnostic<>(Diagnostic.Kind.STATE_MISMATCH, route, message, Collections.<LeaseInfo<R>>emptyList(),
-                    Thread.currentThread().getName()), null);
+                    Thread.currentThread().getName()));
         } catch (RuntimeException | Error ex) {
             dropped("counting a state mismatch", ex); // e.g. a route whose hashCode throws
         }

@@ -164,6 +164,9 @@ public interface KeyedPool<R, C> extends Closeable {
 
     boolean isClosed();
 
+    /** The name reports and timeout messages start with ({@link PoolBuilder#poolName}; default {@code routepool-N}). */
+    String name();
+
     /** A lease that another thread can cancel while it waits. */
     interface LeaseRequest<R, C> {
 

@@ -21,7 +21,10 @@ abstract class Lessee<R, C> extends Waiter<R, C> {
     private volatile int requestState;
 
     final PoolParts<R, C> p;
+    /** The wait this lease gets (set by {@link #setTimeout}); Long.MAX_VALUE: forever. */
     long timeoutNanos;
+    /** The caller asked to wait forever and maxLeaseWait bounded it to {@link #timeoutNanos}. */
+    boolean waitCapped;
     long deadline = Clocks.UNSET;
 
     // Owner-confined, describe the current or last wait.
@@ -46,6 +49,17 @@ abstract class Lessee<R, C> extends Waiter<R, C> {
 
     final boolean finishRequest(int to) {
         return REQUEST_STATE.compareAndSet(this, ACTIVE, to);
+    }
+
+    /** The caller's timeout, a wait forever capped by maxLeaseWait (see {@link PoolBuilder#maxLeaseWait}). */
+    final void setTimeout(long requestedNanos) {
+        timeoutNanos = p.settings.effectiveTimeout(requestedNanos);
+        waitCapped = timeoutNanos != requestedNanos;
+    }
+
+    /** The lease would wait forever (no timeout of its own and no cap). */
+    final boolean waitsForever() {
+        return timeoutNanos == Long.MAX_VALUE;
     }
 
     final long deadline() {

@@ -2,7 +2,9 @@ package io.routepool.core;
 
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * One maintenance pass ({@link KeyedPool#maintain()}, or the scheduled task): per route, closes idle entries
@@ -70,6 +72,8 @@ final class MaintenancePass<R, C> {
         final List<LeaseInfo<R>> leaks = new ArrayList<>(0);
         final List<String> stuckThreads = new ArrayList<>(0);
         final List<Long> stuckFor = new ArrayList<>(0);
+        /** One of the stuck leases asked to wait without a timeout. */
+        boolean stuckWithoutTimeout;
         List<LeaseInfo<R>> routeLeases;
         PoolStats stats;
     }
@@ -96,20 +100,20 @@ final class MaintenancePass<R, C> {
             p.diagnostics.reclaimed.incrementAndGet();
             LeaseInfo<R> info = f.reclaimInfo.get(i);
             p.diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LEASE_RECLAIMED, seg.route,
-                    Reports.reclaimed(info, settings.reclaimAfterNanos, p.diagnostics.remedy(Diagnostic.Kind.LEAK_SUSPECTED)),
-                    Diagnostics.one(info), info.holder()), info.leaseSite());
+                    Reports.reclaimed(settings.poolName, info, settings.reclaimAfterNanos, p.diagnostics.remedies.leak()),
+                    Diagnostics.one(info), info.holder()));
         }
         for (LeaseInfo<R> info : f.leaks) {
             p.diagnostics.leaks.incrementAndGet();
             p.diagnostics.report(new Diagnostic<>(Diagnostic.Kind.LEAK_SUSPECTED, seg.route,
-                    Reports.leak(info, settings.leakThresholdNanos, p.diagnostics.remedy(Diagnostic.Kind.LEAK_SUSPECTED)),
-                    Diagnostics.one(info), info.holder()), info.leaseSite());
+                    Reports.leak(settings.poolName, info, settings.leakThresholdNanos, p.diagnostics.remedies.leak()),
+                    Diagnostics.one(info), info.holder()));
         }
-        for (int i = 0; i < f.stuckThreads.size(); i++) {
-            String message = Reports.stuckRouteWaiter(seg.route, f.stuckThreads.get(i), f.stuckFor.get(i),
-                    settings.stuckWaiterNanos, f.stats, f.routeLeases, p.diagnostics.remedy(Diagnostic.Kind.WAITER_STUCK));
+        if (!f.stuckThreads.isEmpty()) { // one report for the route's leases found stuck in this pass
+            String message = Reports.stuckWaiters(settings.poolName, seg.route, false, f.stuckThreads, f.stuckFor,
+                    settings.stuckWaiterNanos, f.stats, f.routeLeases, p.diagnostics.remedies.stuck(f.stuckWithoutTimeout));
             p.diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, seg.route, message, f.routeLeases,
-                    f.stuckThreads.get(i)), null);
+                    f.stuckThreads.get(0)));
         }
         if (!f.others.isEmpty()) {
             dropClosedIdle(seg, f.others, now, probes);
@@ -158,11 +162,17 @@ final class MaintenancePass<R, C> {
                 w.stuckReported = true;
                 f.stuckThreads.add(w.requester.getName());
                 f.stuckFor.add(now - w.waitStartNanos);
+                f.stuckWithoutTimeout |= askedToWaitForever(w);
             }
         }
         if (!f.stuckThreads.isEmpty()) {
             f.routeLeases = LeaseLedger.leases(seg, now);
         }
+    }
+
+    /** Under the lock of the queue holding {@code w} (its owner set its timeout before queueing it). */
+    private static boolean askedToWaitForever(Waiter<?, ?> w) {
+        return w instanceof Lessee && (((Lessee<?, ?>) w).waitCapped || ((Lessee<?, ?>) w).waitsForever());
     }
 
     /** Under the lock of the queue holding {@code w}. */
@@ -279,36 +289,40 @@ final class MaintenancePass<R, C> {
         p.handOff.finish(seg, e, d, w, true);
     }
 
+    /** One report per route for the capacity queue's leases found stuck in this pass (a route's, in queue order). */
     private void reportStuckCapacityWaiters(long now) {
         if (settings.stuckWaiterNanos <= 0 || p.capacity.count() == 0) {
             return;
         }
         // snapshot under the lock: once unlinked, a node's fields are reset by its owner
-        List<R> routes = new ArrayList<>();
-        List<String> threads = new ArrayList<>();
-        List<Long> waited = new ArrayList<>();
+        Map<R, RouteFindings<R, C>> byRoute = new LinkedHashMap<>();
         p.capacity.lock.lock();
         try {
             for (Waiter<R, C> w = p.capacity.oldestLocked(); w != null; w = w.next) {
                 if (isStuck(w, now)) {
                     w.stuckReported = true;
-                    routes.add(w.route);
-                    threads.add(w.requester.getName());
-                    waited.add(now - w.waitStartNanos);
+                    RouteFindings<R, C> f = byRoute.get(w.route);
+                    if (f == null) {
+                        byRoute.put(w.route, f = new RouteFindings<>());
+                    }
+                    f.stuckThreads.add(w.requester.getName());
+                    f.stuckFor.add(now - w.waitStartNanos);
+                    f.stuckWithoutTimeout |= askedToWaitForever(w);
                 }
             }
         } finally {
             p.capacity.lock.unlock();
         }
-        if (routes.isEmpty()) {
+        if (byRoute.isEmpty()) {
             return;
         }
         List<LeaseInfo<R>> all = p.diagnosis.leases();
         PoolStats t = p.diagnosis.totalStats();
-        for (int i = 0; i < routes.size(); i++) {
-            String message = Reports.stuckCapacityWaiter(routes.get(i), threads.get(i), waited.get(i),
-                    settings.stuckWaiterNanos, t, all, p.diagnostics.remedy(Diagnostic.Kind.WAITER_STUCK));
-            p.diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, routes.get(i), message, all, threads.get(i)), null);
+        for (Map.Entry<R, RouteFindings<R, C>> e : byRoute.entrySet()) {
+            RouteFindings<R, C> f = e.getValue();
+            String message = Reports.stuckWaiters(settings.poolName, e.getKey(), true, f.stuckThreads, f.stuckFor,
+                    settings.stuckWaiterNanos, t, all, p.diagnostics.remedies.stuck(f.stuckWithoutTimeout));
+            p.diagnostics.report(new Diagnostic<>(Diagnostic.Kind.WAITER_STUCK, e.getKey(), message, all, f.stuckThreads.get(0)));
         }
     }
 }

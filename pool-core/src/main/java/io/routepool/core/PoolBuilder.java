@@ -28,6 +28,10 @@ public final class PoolBuilder<R, C> {
     static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofSeconds(1);
     static final Duration DEFAULT_LEAK_THRESHOLD = Duration.ofMinutes(5);
     static final Duration DEFAULT_STUCK_WAITER_THRESHOLD = Duration.ofSeconds(30);
+    /** HttpClient 5's default connection request timeout. */
+    static final Duration DEFAULT_MAX_LEASE_WAIT = Duration.ofMinutes(3);
+    /** Numbers the default pool names, as HikariCP's {@code HikariPool-N}. */
+    private static final java.util.concurrent.atomic.AtomicInteger POOLS = new java.util.concurrent.atomic.AtomicInteger();
 
     long maintenanceIntervalNanos = DEFAULT_MAINTENANCE_INTERVAL.toNanos();
     ScheduledExecutorService maintenanceExecutor;
@@ -41,6 +45,10 @@ public final class PoolBuilder<R, C> {
     PoolListener<R> listener = PoolListener.none();
     PoolLogger logger = PoolLogger.javaUtilLogging();
     final Map<Diagnostic.Kind, String> remedies = new EnumMap<>(Diagnostic.Kind.class);
+    final Map<RemedyHint, String> remedyHints = new EnumMap<>(RemedyHint.class);
+    long maxLeaseWaitNanos = DEFAULT_MAX_LEASE_WAIT.toNanos();
+    /** Null until build() when not set: then the next {@code routepool-N}. */
+    String poolName;
 
     PoolBuilder(ConnectionFactory<R, C> factory) {
         this.factory = Objects.requireNonNull(factory, "factory");
@@ -209,11 +217,53 @@ public final class PoolBuilder<R, C> {
         return this;
     }
 
+    /**
+     * A reword of a {@link RemedyHint}, the advice a report adds only when the configuration calls for it (for
+     * instance how to turn on lease stacks, in the terms of the layer above the pool).
+     */
+    public PoolBuilder<R, C> remedyHint(RemedyHint hint, String advice) {
+        remedyHints.put(Objects.requireNonNull(hint, "hint"), Objects.requireNonNull(advice, "advice"));
+        return this;
+    }
+
+    /**
+     * The name every report and timeout message starts with, so that a service with several pools knows which
+     * one speaks (as HikariCP's {@code poolName}). Default {@code routepool-N}, N counting the pools built in
+     * this JVM. One line of text, not blank.
+     */
+    public PoolBuilder<R, C> poolName(String name) {
+        Objects.requireNonNull(name, "poolName");
+        if (name.trim().isEmpty() || name.indexOf('\n') >= 0 || name.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("poolName must be one line of text, not blank, was \"" + name + "\"");
+        }
+        this.poolName = name;
+        return this;
+    }
+
+    /**
+     * The longest a lease waits when its caller asks to wait forever (a timeout of {@code Long.MAX_VALUE}, in any
+     * unit; HttpClient's adapters pass that for a connection request timeout of 0). Default 3 minutes, HttpClient
+     * 5's default connection request timeout, so that a pool that never gives a connection back fails its callers
+     * instead of parking them for good; the timeout's message says that this cap applied. Zero waits forever. A
+     * finite timeout the caller gives is never changed, however long.
+     */
+    public PoolBuilder<R, C> maxLeaseWait(Duration maxWait) {
+        long nanos = Arithmetic.saturatedNanos(Objects.requireNonNull(maxWait, "maxLeaseWait"));
+        if (nanos < 0) {
+            throw new IllegalArgumentException("maxLeaseWait must be >= 0 (0 = wait forever), was " + maxWait);
+        }
+        this.maxLeaseWaitNanos = nanos;
+        return this;
+    }
+
     public KeyedPool<R, C> build() {
         if (reclaimAfterNanos > 0 && leakThresholdNanos > 0 && reclaimAfterNanos < leakThresholdNanos) {
             throw new IllegalArgumentException("reclaimAbandonedAfter (" + Duration.ofNanos(reclaimAfterNanos)
                     + ") must not be shorter than leakThreshold (" + Duration.ofNanos(leakThresholdNanos)
                     + "): a lease is reported as a suspected leak before it is reclaimed");
+        }
+        if (poolName == null) {
+            poolName = "routepool-" + POOLS.incrementAndGet();
         }
         return new RoutePool<>(this).startMaintenance();
     }

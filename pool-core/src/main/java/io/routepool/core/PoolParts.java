@@ -26,7 +26,8 @@ final class PoolParts<R, C> {
         this.segments = new Segments<>(b.reuseOrder == ReuseOrder.FIFO);
         this.capacity = new CapacityQueue<>();
         this.eviction = new Eviction<>(segments, pool);
-        this.diagnostics = new Diagnostics<>(b.listener, new Log(b.logger), b.remedies);
+        this.diagnostics = new Diagnostics<>(b.listener, new Log(b.logger),
+                new Remedies(b.remedies, b.remedyHints, b.captureLeaseStacks), settings.poolName);
         this.calls = new UserCode<>(b.factory, b.validator, b.idleProbe, diagnostics.log, diagnostics);
         this.handOff = new HandOff<>(segments, pool, capacity, eviction, calls, clocks);
         this.connections = new Connections<>(pool, clocks, calls, handOff, diagnostics, settings.timeToLiveNanos);

@@ -1,121 +1,173 @@
 package io.routepool.core;
 
-import java.util.EnumMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The text of every report and timeout message: pure functions of snapshots taken under the pool's locks,
- * called after they are released. Written for the person debugging a hang: what is wrong, where, what to
- * change.
+ * called after they are released. Written for the person debugging a hang. Each starts with a short head, one
+ * line of what is wrong, in which pool and on which route (the route cut to {@value #HEAD_ROUTE} characters), so
+ * that it reads whole in an alert or a log list (under about 100 columns for the usual route); the details follow,
+ * one fact per indented line: the counts, the leases concerned (with their lease sites as "leased at" frames when
+ * stacks are captured, never as an exception), and the remedy.
  */
 final class Reports {
+
+    /** Characters of a route shown in a head line. */
+    static final int HEAD_ROUTE = 40;
+    /** Leases listed in a report; the rest are counted. */
+    static final int MAX_LEASES = 20;
+    /** Threads named in an aggregated stuck-waiter report; the rest are counted. */
+    static final int MAX_THREADS = 10;
 
     private Reports() {
     }
 
-    /** The advice that ends each kind of report, in pool terms (the adapter replaces it with HttpClient's). */
-    static final Map<Diagnostic.Kind, String> DEFAULT_REMEDIES = new EnumMap<>(Diagnostic.Kind.class);
-
-    static {
-        DEFAULT_REMEDIES.put(Diagnostic.Kind.SELF_DEADLOCK, "Release the connections this thread holds before asking for"
-                + " another one (close, or fully consume, whatever holds them).");
-        DEFAULT_REMEDIES.put(Diagnostic.Kind.LEAK_SUSPECTED, "Every lease must be released exactly once, also on"
-                + " exceptions (try/finally). Turn on captureLeaseStacks to see where each connection was leased.");
-        DEFAULT_REMEDIES.put(Diagnostic.Kind.WAITER_STUCK, "If the holders are leaked or self-deadlocked, see those"
-                + " reports; otherwise the route is too small for the load: raise maxPerRoute/maxTotal or set a"
-                + " lease timeout so that callers fail instead of hanging.");
-        DEFAULT_REMEDIES.put(Diagnostic.Kind.STATE_MISMATCH, "Lease with the state the connections carry, or release"
-                + " them with a null state, so that idle connections can be reused.");
+    /** The head line; a route cut short in it is given whole on the next line. */
+    private static StringBuilder head(String pool, String what, Object route, String rest) {
+        StringBuilder b = new StringBuilder(200).append(pool).append(": ").append(what).append(" on route ")
+                .append(Texts.brief(route, HEAD_ROUTE)).append(rest);
+        fullRouteIfCut(b, route);
+        return b;
     }
 
-    static String selfDeadlock(String thread, Object route, int count, String limitName, int limit, boolean failing,
-            long timeoutNanos, List<? extends LeaseInfo<?>> own, String remedy) {
-        String waitText = failing
-                ? "Failing at once instead of waiting (failOnSelfDeadlock)."
-                : timeoutNanos == Long.MAX_VALUE
-                        ? "It waits without a timeout: unless another thread releases one of them, it waits forever."
-                        : "It waits up to " + Texts.millis(timeoutNanos)
-                                + " ms; unless another thread releases one of them, that wait ends in a timeout.";
-        return "Self-deadlock: thread \"" + thread + "\" asks for a connection to route " + Texts.safeString(route)
-                + ", but all " + count + " connection(s) it could get (" + limitName + " " + limit
-                + ") are leased by this same thread. " + waitText + " Its leases, oldest first:" + leases(own)
-                + "\nRemedy: " + remedy;
+    static void fullRouteIfCut(StringBuilder b, Object route) {
+        String full = Texts.safeString(route);
+        if (full.length() > HEAD_ROUTE) {
+            Texts.detail(b, 2, "Route: " + full);
+        }
     }
 
-    static String lateRelease(LeaseInfo<?> info, long reclaimAfterNanos) {
-        return "Late release ignored: thread \"" + info.holder() + "\" released connection " + info.connectionId()
-                + " of route " + Texts.safeString(info.route()) + ", leased " + Texts.seconds(info.ageNanos())
-                + " ago, which maintenance had already reclaimed as abandoned (reclaimAbandonedAfter "
-                + Texts.seconds(reclaimAfterNanos) + "): the connection was closed and its capacity given to others."
-                + " Release leases sooner, or raise reclaimAbandonedAfter.";
+    private static void remedy(StringBuilder b, String remedy) {
+        if (!remedy.isEmpty()) {
+            Texts.detail(b, 2, "Remedy: " + remedy);
+        }
     }
 
-    static String reclaimed(LeaseInfo<?> info, long reclaimAfterNanos, String leakRemedy) {
-        return "Abandoned lease reclaimed: " + info + " on route " + Texts.safeString(info.route())
-                + " was held longer than reclaimAbandonedAfter (" + Texts.seconds(reclaimAfterNanos)
-                + "). Its connection was closed and its capacity freed; a later release by that thread is ignored. "
-                + leakRemedy;
+    private static void leases(StringBuilder b, String title, List<? extends LeaseInfo<?>> leases) {
+        Texts.detail(b, 2, title + (leases.isEmpty() ? " none." : ":"));
+        int shown = Math.min(leases.size(), MAX_LEASES);
+        for (int i = 0; i < shown; i++) {
+            LeaseInfo<?> l = leases.get(i);
+            Texts.detail(b, 4, l.toString());
+            Texts.frames(b, 6, "leased at", l.leaseSite());
+        }
+        if (leases.size() > shown) {
+            Texts.detail(b, 4, "... and " + (leases.size() - shown) + " more");
+        }
     }
 
-    static String leak(LeaseInfo<?> info, long leakThresholdNanos, String remedy) {
-        return "Connection leak suspected: " + info + " on route " + Texts.safeString(info.route())
-                + ", longer than the leak threshold (" + Texts.seconds(leakThresholdNanos)
-                + "), and not released. Reported once per lease."
-                + (info.leaseSite() != null ? " Where it was leased is attached below." : "")
-                + "\nRemedy: " + remedy;
+    static String selfDeadlock(String pool, String thread, Object route, int count, String limitName, int limit,
+            boolean failing, long timeoutNanos, boolean capped, List<? extends LeaseInfo<?>> own, Throwable askedAt,
+            String remedy) {
+        StringBuilder b = head(pool, "Self-deadlock", route, ": thread \"" + thread + "\" holds all it could get");
+        Texts.detail(b, 2, "All " + count + " connection(s) it could get (" + limitName + " " + limit
+                + ") are leased by this same thread.");
+        Texts.detail(b, 2, (failing
+                        ? "Failing at once instead of waiting (failOnSelfDeadlock)."
+                        : capped
+                                ? "It asked to wait without a timeout, so it waits maxLeaseWait (" + Texts.seconds(timeoutNanos)
+                                        + "); unless another thread releases one of them, that wait ends in a timeout."
+                                : timeoutNanos == Long.MAX_VALUE
+                                        ? "It waits without a timeout: unless another thread releases one of them, it waits forever."
+                                        : "It waits up to " + Texts.millis(timeoutNanos)
+                                                + " ms; unless another thread releases one of them, that wait ends in a timeout."));
+        leases(b, "Its leases, oldest first", own);
+        Texts.frames(b, 2, "asked at", askedAt);
+        remedy(b, remedy);
+        return b.toString();
     }
 
-    static String stuckRouteWaiter(Object route, String thread, long waitedNanos, long thresholdNanos, PoolStats route_,
-            List<? extends LeaseInfo<?>> routeLeases, String remedy) {
-        return "Stuck waiting for a connection to route " + Texts.safeString(route) + ": thread \"" + thread
-                + "\" has waited " + Texts.seconds(waitedNanos) + " (stuck waiter threshold "
-                + Texts.seconds(thresholdNanos) + ") for the route's limit. The route has maxPerRoute " + route_.max()
-                + " (leased " + route_.leased() + ", available " + route_.available() + ", pending " + route_.pending()
-                + "); its leases, oldest first:" + (routeLeases.isEmpty() ? " none" : leases(routeLeases))
-                + "\nRemedy: " + remedy;
+    static String lateRelease(String pool, LeaseInfo<?> info, long reclaimAfterNanos) {
+        StringBuilder b = head(pool, "Late release ignored", info.route(), ": connection " + info.connectionId());
+        Texts.detail(b, 2, "Connection " + info.connectionId() + " was released by thread \"" + info.holder() + "\", "
+                + Texts.seconds(info.ageNanos()) + " after it was leased.");
+        Texts.detail(b, 2, "Maintenance had already reclaimed it as abandoned (reclaimAbandonedAfter "
+                + Texts.seconds(reclaimAfterNanos) + "): the connection was closed and its capacity given to others.");
+        remedy(b, "Release leases sooner, or raise reclaimAbandonedAfter.");
+        return b.toString();
     }
 
-    static String stuckCapacityWaiter(Object route, String thread, long waitedNanos, long thresholdNanos, PoolStats total,
-            List<? extends LeaseInfo<?>> all, String remedy) {
-        return "Stuck waiting for a connection to route " + Texts.safeString(route) + ": thread \"" + thread
-                + "\" has waited " + Texts.seconds(waitedNanos) + " for the pool to have room (stuck waiter threshold "
-                + Texts.seconds(thresholdNanos) + "). The pool has maxTotal " + total.max() + " (leased " + total.leased()
-                + ", available " + total.available() + ", pending " + total.pending() + "); its leases, oldest first:"
-                + (all.isEmpty() ? " none" : leases(all.subList(0, Math.min(20, all.size()))))
-                + (all.size() > 20 ? "\n    ... and " + (all.size() - 20) + " more" : "")
-                + "\nRemedy: " + remedy;
+    static String reclaimed(String pool, LeaseInfo<?> info, long reclaimAfterNanos, String leakRemedy) {
+        StringBuilder b = head(pool, "Abandoned lease reclaimed", info.route(), ": connection " + info.connectionId()
+                + ", leased " + Texts.seconds(info.ageNanos()) + " ago");
+        Texts.detail(b, 2, Texts.safeString(info) + ", longer than reclaimAbandonedAfter ("
+                + Texts.seconds(reclaimAfterNanos) + ").");
+        Texts.frames(b, 4, "leased at", info.leaseSite());
+        Texts.detail(b, 2, "Its connection was closed and its capacity freed; a later release by that thread is ignored.");
+        remedy(b, leakRemedy);
+        return b.toString();
     }
 
-    static String stateMismatch(Object route, Object requested, int idle, Object[] idleStates, boolean opened, String remedy) {
+    static String leak(String pool, LeaseInfo<?> info, long leakThresholdNanos, String remedy) {
+        StringBuilder b = head(pool, "Connection leak suspected", info.route(), ": connection " + info.connectionId()
+                + ", leased " + Texts.seconds(info.ageNanos()) + " ago");
+        Texts.detail(b, 2, Texts.safeString(info) + ", not released within the leak threshold ("
+                + Texts.seconds(leakThresholdNanos) + "). Reported once per lease.");
+        Texts.frames(b, 4, "leased at", info.leaseSite());
+        remedy(b, remedy);
+        return b.toString();
+    }
+
+    /**
+     * One report for all the leases of one route that maintenance found stuck in one pass: {@code threads} and
+     * {@code waitedNanos} in queue order (oldest first). {@code forPool}: they wait for the pool's room (maxTotal),
+     * else for the route's limit.
+     */
+    static String stuckWaiters(String pool, Object route, boolean forPool, List<String> threads, List<Long> waitedNanos,
+            long thresholdNanos, PoolStats stats, List<? extends LeaseInfo<?>> leases, String remedy) {
+        int n = threads.size();
+        StringBuilder b = head(pool, n == 1 ? "Lease stuck waiting" : n + " leases stuck waiting", route,
+                ", up to " + Texts.seconds(waitedNanos.get(0)));
+        StringBuilder who = new StringBuilder();
+        for (int i = 0; i < Math.min(n, MAX_THREADS); i++) {
+            who.append(i == 0 ? "" : ", ").append("thread \"").append(threads.get(i)).append("\" for ")
+                    .append(Texts.seconds(waitedNanos.get(i)));
+        }
+        if (n > MAX_THREADS) {
+            who.append(" and ").append(n - MAX_THREADS).append(" more");
+        }
+        Texts.detail(b, 2, "Waiting longer than the stuck waiter threshold (" + Texts.seconds(thresholdNanos) + ") for "
+                + (forPool ? "the pool to have room" : "the route's limit") + ": " + who + ". Reported once per lease.");
+        Texts.detail(b, 2, (forPool ? "The pool has maxTotal " : "The route has maxPerRoute ") + stats.max() + " (leased "
+                + stats.leased() + ", available " + stats.available() + ", pending " + stats.pending() + ").");
+        leases(b, (forPool ? "The pool's" : "The route's") + " leases, oldest first", leases);
+        remedy(b, remedy);
+        return b.toString();
+    }
+
+    static String stateMismatch(String pool, Object route, Object requested, int idle, Object[] idleStates, boolean opened,
+            String remedy) {
         StringBuilder states = new StringBuilder();
         for (Object s : idleStates) {
             if (s != null) {
                 states.append(states.length() == 0 ? "" : ", ").append(Texts.safeString(s));
             }
         }
-        return "State mismatch on route " + Texts.safeString(route) + ": a lease for state " + Texts.safeString(requested)
+        StringBuilder b = head(pool, "State mismatch", route, ": idle connections not reused");
+        Texts.detail(b, 2, "A lease for state " + Texts.safeString(requested)
                 + (opened ? " opened a new connection" : " had to wait") + " while " + idle
                 + " idle connection(s) of the route carried another state (" + states
-                + "). A lease only reuses a connection whose state equals the one it asks for (a null request only"
-                + " takes null-state connections), so these idle connections are never reused and every such lease"
-                + " opens or waits for another. Counted in getStateMismatches(route); logged once per route. Remedy: "
-                + remedy;
+                + ").");
+        Texts.detail(b, 2, "A lease only reuses a connection whose state equals the one it asks for (a null request"
+                + " only takes null-state connections), so these idle connections are never reused and every such"
+                + " lease opens or waits for another.");
+        Texts.detail(b, 2, "Counted in getStateMismatches(route); logged once per route.");
+        remedy(b, remedy);
+        return b.toString();
+    }
+
+    static String counts(PoolStats r, PoolStats t) {
+        return "The route has maxPerRoute " + r.max() + " (leased " + r.leased() + ", available " + r.available()
+                + ", pending " + r.pending() + "); the pool has maxTotal " + t.max() + " (leased " + t.leased()
+                + ", available " + t.available() + ", pending " + t.pending() + ").";
     }
 
     /** A lease that asked not to wait (polling): the counts only, no scan of every route's leases. */
-    static String pollTimeout(Object route, PoolStats r, PoolStats t) {
-        return "Timeout waiting for connection from pool (no wait was asked for): route " + Texts.safeString(route)
-                + " has maxPerRoute " + r.max() + " (leased " + r.leased() + ", available " + r.available()
-                + ", pending " + r.pending() + "); pool has maxTotal " + t.max() + " (leased " + t.leased()
-                + ", available " + t.available() + ", pending " + t.pending() + ")";
-    }
-
-    private static String leases(List<? extends LeaseInfo<?>> leases) {
-        StringBuilder b = new StringBuilder();
-        for (LeaseInfo<?> l : leases) {
-            b.append("\n    ").append(l);
-        }
+    static String pollTimeout(String pool, Object route, PoolStats r, PoolStats t) {
+        StringBuilder b = new StringBuilder(200).append("Timeout waiting for connection from pool ").append(pool)
+                .append(" (no wait), route ").append(Texts.brief(route, HEAD_ROUTE));
+        fullRouteIfCut(b, route);
+        Texts.detail(b, 2, counts(r, t));
         return b.toString();
     }
 }

@@ -357,9 +357,14 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     }
 
     @Override
+    public String name() {
+        return p.settings.poolName;
+    }
+
+    @Override
     public String toString() {
         PoolStats t = getTotalStats();
-        return "RoutePool[leased: " + t.leased() + "; pending: " + t.pending() + "; available: " + t.available()
+        return "RoutePool[" + p.settings.poolName + "; leased: " + t.leased() + "; pending: " + t.pending() + "; available: " + t.available()
                 + "; maxTotal: " + t.max() + "; connections: " + p.pool.units() + "; routes: " + p.segments.size() + "]";
     }
 }

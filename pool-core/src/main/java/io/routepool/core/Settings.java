@@ -18,6 +18,16 @@ final class Settings {
     final long maintenanceIntervalNanos;
     /** Null: the shared maintenance thread. */
     final ScheduledExecutorService maintenanceExecutor;
+    /** Starts every report and timeout message. */
+    final String poolName;
+    /** The cap on a wait its caller asked to last forever; zero: no cap. */
+    final long maxLeaseWaitNanos;
+    final boolean captureLeaseStacks;
+
+    /** The wait a lease asking for {@code timeoutNanos} gets: a wait forever is capped by maxLeaseWait. */
+    long effectiveTimeout(long timeoutNanos) {
+        return timeoutNanos == Long.MAX_VALUE && maxLeaseWaitNanos > 0 ? maxLeaseWaitNanos : timeoutNanos;
+    }
 
     Settings(PoolBuilder<?, ?> b) {
         this.asyncExecutor = b.asyncExecutor;
@@ -29,5 +39,8 @@ final class Settings {
         this.maxIdleNanos = b.maxIdleNanos;
         this.maintenanceIntervalNanos = b.maintenanceIntervalNanos;
         this.maintenanceExecutor = b.maintenanceExecutor;
+        this.poolName = b.poolName;
+        this.maxLeaseWaitNanos = b.maxLeaseWaitNanos;
+        this.captureLeaseStacks = b.captureLeaseStacks;
     }
 }

@@ -34,4 +34,68 @@ final class Texts {
     static long millis(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
     }
+
+    /** Frames of a lease site shown in a report; the rest are counted. */
+    static final int MAX_FRAMES = 16;
+
+    /** A user object's text cut to {@code max} characters (for a report's head; the details carry it whole). */
+    static String brief(Object o, int max) {
+        String s = safeString(o);
+        return s.length() <= max ? s : s.substring(0, max - 3) + "...";
+    }
+
+    /**
+     * Appends {@code text} as a detail line: on a new line, indented by {@code indent} spaces (and so is each line
+     * of it). Not wrapped: a fact stays on one line, whole, for grep.
+     */
+    static StringBuilder detail(StringBuilder b, int indent, String text) {
+        for (String line : text.split("\n")) {
+            b.append('\n');
+            for (int i = 0; i < indent; i++) {
+                b.append(' ');
+            }
+            b.append(line);
+        }
+        return b;
+    }
+
+    /**
+     * Appends a captured stack as text lines, not as an exception (log alerting counts those): the first frame
+     * after {@code label} ("leased at"), the next ones aligned under it, at most {@link #MAX_FRAMES}.
+     */
+    static StringBuilder frames(StringBuilder b, int indent, String label, Throwable site) {
+        if (site == null) {
+            return b;
+        }
+        StackTraceElement[] frames;
+        try {
+            if (site instanceof LeaseSite) {
+                ((LeaseSite) site).trimPoolFrames();
+            }
+            frames = site.getStackTrace();
+        } catch (RuntimeException ex) {
+            return b;
+        }
+        StringBuilder pad = new StringBuilder();
+        for (int i = 0; i < indent + label.length() + 1; i++) {
+            pad.append(' ');
+        }
+        int shown = Math.min(frames.length, MAX_FRAMES);
+        for (int i = 0; i < shown; i++) {
+            b.append('\n');
+            if (i == 0) {
+                for (int j = 0; j < indent; j++) {
+                    b.append(' ');
+                }
+                b.append(label).append(' ');
+            } else {
+                b.append(pad);
+            }
+            b.append(frames[i]);
+        }
+        if (frames.length > shown) {
+            b.append('\n').append(pad).append("... ").append(frames.length - shown).append(" more frames");
+        }
+        return b;
+    }
 }

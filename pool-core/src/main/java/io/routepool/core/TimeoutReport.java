@@ -7,8 +7,12 @@ package io.routepool.core;
  */
 final class TimeoutReport<R> {
 
+    String pool;
     Object route;
     Object requestedState;
+    /** The caller asked to wait forever and maxLeaseWait bounded the wait ({@link #timeoutNanos} is the cap). */
+    boolean capped;
+    String maxLeaseWaitRemedy;
     long timeoutNanos;
     String thread;
     /** The route's counts, and the pool's. */
@@ -29,38 +33,39 @@ final class TimeoutReport<R> {
     String leakRemedy;
     String mismatchRemedy;
 
+    /** The message: a head line (pool, wait, route), then indented details (see {@link Reports}). */
     String message() {
-        PoolStats r = routeStats;
-        PoolStats t = totalStats;
-        StringBuilder m = new StringBuilder("Timeout waiting for connection from pool after ")
-                .append(Texts.millis(timeoutNanos)).append(" ms: route ").append(Texts.safeString(route))
-                .append(" has maxPerRoute ").append(r.max()).append(" (leased ").append(r.leased())
-                .append(", available ").append(r.available()).append(", pending ").append(r.pending())
-                .append("); pool has maxTotal ").append(t.max()).append(" (leased ").append(t.leased())
-                .append(", available ").append(t.available()).append(", pending ").append(t.pending()).append("). ");
+        StringBuilder m = new StringBuilder(400).append("Timeout waiting for connection from pool ").append(pool)
+                .append(" after ").append(Texts.millis(timeoutNanos)).append(" ms, route ")
+                .append(Texts.brief(route, Reports.HEAD_ROUTE));
+        Reports.fullRouteIfCut(m, route);
+        Texts.detail(m, 2, Reports.counts(routeStats, totalStats));
+        if (capped) {
+            Texts.detail(m, 2, "The caller asked to wait without a timeout; maxLeaseWait (" + Texts.seconds(timeoutNanos)
+                    + ") capped the wait. " + maxLeaseWaitRemedy);
+        }
         if (oldest != null) {
-            m.append(oldestOfRoute ? "Oldest lease of the route: " : "The route has no lease; oldest lease in the pool: ")
-                    .append(oldest).append(". ");
+            Texts.detail(m, 2, (oldestOfRoute ? "Oldest lease of the route: " : "The route has no lease; oldest lease in the pool: ")
+                    + oldest + ".");
         }
         int suspects = selfDeadlock(m) + leak(m) + mismatch(m);
         if (suspects == 0) {
-            m.append("No leak, self-deadlock or state mismatch suspected: the connections were busy for the whole wait;"
-                    + " raise maxPerRoute/maxTotal, or hold each connection for less time.");
+            Texts.detail(m, 2, "No leak, self-deadlock or state mismatch suspected: the connections were busy for the"
+                    + " whole wait; raise maxPerRoute/maxTotal, or hold each connection for less time.");
         }
-        return m.toString().trim();
+        return m.toString();
     }
 
     private int selfDeadlock(StringBuilder m) {
         if (heldByThread > 0 && heldByThread >= routeStats.max()) {
-            m.append("Self-deadlock suspected: all ").append(heldByThread).append(" connections of the route (maxPerRoute ")
-                    .append(routeStats.max()).append(") are leased by this thread (\"").append(thread)
-                    .append("\"), which was waiting for one of them. ").append(selfDeadlockRemedy).append(' ');
+            Texts.detail(m, 2, "Self-deadlock suspected: all " + heldByThread + " connections of the route (maxPerRoute "
+                    + routeStats.max() + ") are leased by this thread (\"" + thread
+                    + "\"), which was waiting for one of them. " + selfDeadlockRemedy);
             return 1;
         }
         if (selfDeadlockLimit != null) {
-            m.append("Self-deadlock suspected: when this lease began to wait, all the connections it could get (")
-                    .append(selfDeadlockLimit).append(") were leased by this thread (\"").append(thread)
-                    .append("\"). ").append(selfDeadlockRemedy).append(' ');
+            Texts.detail(m, 2, "Self-deadlock suspected: when this lease began to wait, all the connections it could get ("
+                    + selfDeadlockLimit + ") were leased by this thread (\"" + thread + "\"). " + selfDeadlockRemedy);
             return 1;
         }
         return 0;
@@ -71,10 +76,10 @@ final class TimeoutReport<R> {
         if (oldest == null || !((leakThresholdNanos > 0 && oldest.ageNanos() >= leakThresholdNanos) || endedHolder)) {
             return 0;
         }
-        m.append("Leak suspected: the oldest lease ").append(endedHolder
+        Texts.detail(m, 2, "Leak suspected: the oldest lease " + (endedHolder
                 ? "belongs to a thread that has ended (unless another thread releases it on that one's behalf, nobody will)"
                 : "is older than the leak threshold (" + Texts.seconds(leakThresholdNanos) + ")")
-                .append(". ").append(leakRemedy).append(' ');
+                + ". " + leakRemedy);
         return 1;
     }
 
@@ -82,10 +87,9 @@ final class TimeoutReport<R> {
         if (idleOtherState <= 0) {
             return 0;
         }
-        m.append("State mismatch suspected: ").append(idleOtherState)
-                .append(" idle connection(s) of the route carry a state other than the requested ")
-                .append(Texts.safeString(requestedState)).append(" (leases affected so far: ")
-                .append(mismatches).append("). ").append(mismatchRemedy).append(' ');
+        Texts.detail(m, 2, "State mismatch suspected: " + idleOtherState
+                + " idle connection(s) of the route carry a state other than the requested "
+                + Texts.safeString(requestedState) + " (leases affected so far: " + mismatches + "). " + mismatchRemedy);
         return 1;
     }
 }

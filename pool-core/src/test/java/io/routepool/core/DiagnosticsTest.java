@@ -188,7 +188,7 @@ class DiagnosticsTest {
     }
 
     static String defaultRemedy(Diagnostic.Kind kind) {
-        return Reports.DEFAULT_REMEDIES.get(kind);
+        return Remedies.defaultFor(kind);
     }
 
     /** Collects everything the pool tells its listener, in order, with the thread that delivered it. */
@@ -402,8 +402,9 @@ class DiagnosticsTest {
         assertThat(leak.leases().get(0).leaseSite()).isNotNull();
         assertThat(frames(leak.leases().get(0).leaseSite())).as("the leak report shows the leasing test method").contains(frame);
         assertThat(logs.warnings()).singleElement().satisfies(r -> {
-            assertThat(r.getThrown()).as("the lease site is logged with the warning").isNotNull();
-            assertThat(frames(r.getThrown())).contains(frame);
+            assertThat(r.getThrown()).as("the lease site is text in the report, not a logged exception").isNull();
+            assertThat(r.getMessage()).contains("    leased at ", DiagnosticsTest.class.getName() + "." + method + "(")
+                    .doesNotContain("\tat ", "LeaseSite");
         });
     }
 
@@ -834,7 +835,7 @@ class DiagnosticsTest {
     // ================================================================== stuck waiters
 
     @Test
-    void stuckRouteWaitersAreReportedOnceEachWithTheRoutesHolders() throws Exception {
+    void stuckRouteWaitersAreReportedOnceInOneReportPerRouteWithTheRoutesHolders() throws Exception {
         build(fake().defaultMaxPerRoute(1).stuckWaiterThreshold(Duration.ofSeconds(5)));
         PoolEntry<String, Conn> held = leaseInThread("holder-1", "a", null, true);
         CompletableFuture<PoolEntry<String, Conn>> w1 = waiter("waiter-1", "a", 10, MINUTES);
@@ -849,15 +850,16 @@ class DiagnosticsTest {
         time.advance(Duration.ofSeconds(1));
         pool.maintain();
         List<Diagnostic<String>> stuck = listener.of(Diagnostic.Kind.WAITER_STUCK);
-        assertThat(stuck).as("one report per stuck waiter").extracting(Diagnostic::thread)
-                .containsExactlyInAnyOrder("waiter-1", "waiter-2");
+        assertThat(stuck).as("one report for the route's stuck waiters, naming the longest waiting")
+                .extracting(Diagnostic::thread).containsExactly("waiter-1");
         assertThat(stuck).allSatisfy(d -> {
             assertThat(d.route()).isEqualTo("a");
             assertThat(d.leases()).singleElement().satisfies(l -> {
                 assertThat(l.holder()).isEqualTo("holder-1");
                 assertThat(l.connectionId()).isEqualTo(held.id());
             });
-            assertThat(d.message()).contains("\"holder-1\"", "\"" + d.thread() + "\"");
+            assertThat(d.message()).contains("\"holder-1\"", "\"waiter-1\"", "\"waiter-2\"")
+                    .startsWith(pool.name() + ": 2 leases stuck waiting on route a, up to 5.0 s\n");
         });
         assertThat(logs.warnings()).hasSize(stuck.size());
 
@@ -1511,5 +1513,202 @@ class DiagnosticsTest {
         assertThatThrownBy(() -> b.listener(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("listener");
         assertThatThrownBy(() -> b.remedy(null, "x")).isInstanceOf(NullPointerException.class).hasMessageContaining("kind");
         assertThatThrownBy(() -> b.remedy(Diagnostic.Kind.LEAK_SUSPECTED, null)).isInstanceOf(NullPointerException.class).hasMessageContaining("advice");
+    }
+
+    // ================================================================== reports for people: name, head, remedies
+
+    @Test
+    void poolsAreNamedRoutepoolNByDefaultAndByTheirPoolNameOtherwise() throws Exception {
+        KeyedPool<String, Conn> a = KeyedPool.builder(conns).maintenanceInterval(Duration.ZERO).build();
+        KeyedPool<String, Conn> b = KeyedPool.builder(conns).maintenanceInterval(Duration.ZERO).build();
+        try {
+            assertThat(a.name()).matches("routepool-\\d+");
+            assertThat(b.name()).matches("routepool-\\d+").isNotEqualTo(a.name());
+            assertThat(a.toString()).contains(a.name());
+        } finally {
+            a.close();
+            b.close();
+        }
+        build(real().poolName("payments").defaultMaxPerRoute(1));
+        assertThat(pool.name()).isEqualTo("payments");
+        now("a", null);
+        assertThatThrownBy(() -> pool.lease("a", null, 10, MILLISECONDS)).isInstanceOf(TimeoutException.class)
+                .hasMessageStartingWith("Timeout waiting for connection from pool payments after 10 ms, route a\n");
+        assertThatThrownBy(() -> now("a", null)).isInstanceOf(TimeoutException.class)
+                .hasMessageStartingWith("Timeout waiting for connection from pool payments (no wait), route a\n");
+    }
+
+    @Test
+    void aBlankOrMultiLinePoolNameIsRejectedNamingTheProblem() {
+        PoolBuilder<String, Conn> b = KeyedPool.builder(conns);
+        for (String bad : new String[] {"", "  ", "a\nb", "a\rb"}) {
+            assertThatThrownBy(() -> b.poolName(bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("poolName must be one line of text, not blank");
+        }
+        assertThatThrownBy(() -> b.poolName(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("poolName");
+    }
+
+    @Test
+    void everyReportStartsWithAShortHeadNamingThePoolAndTheRoute() throws Exception {
+        build(fake().poolName("feeds").defaultMaxPerRoute(1).leakThreshold(Duration.ofSeconds(10))
+                .stuckWaiterThreshold(Duration.ofSeconds(5)));
+        PoolEntry<String, Conn> held = leaseInThread("holder-1", "svc-a", null, true);
+        CompletableFuture<PoolEntry<String, Conn>> w = waiter("waiter-1", "svc-a", 10, MINUTES);
+        awaitPending("svc-a", 1);
+        time.advance(Duration.ofSeconds(10));
+        pool.maintain();
+        assertThat(listener.of(Diagnostic.Kind.LEAK_SUSPECTED)).hasSize(1);
+        assertThat(listener.of(Diagnostic.Kind.WAITER_STUCK)).hasSize(1);
+        for (Diagnostic<String> d : listener.diagnostics) {
+            String head = d.message().split("\n", 2)[0];
+            assertThat(head).as("head of %s", d.kind()).startsWith("feeds: ").contains("route svc-a").hasSizeLessThan(100);
+            assertThat(d.message()).as("details follow the head").contains("\n  ");
+        }
+        assertThat(logs.warningMessages()).hasSize(2).allMatch(m -> m.startsWith("feeds: "));
+        pool.release(held, true);
+        pool.release(w.get(10, SECONDS), true);
+    }
+
+    @Test
+    void aLongRouteIsCutInTheHeadAndGivenWholeInTheDetails() throws Exception {
+        String route = "https://" + "very-long-host-name.".repeat(5) + "example.com:8443";
+        build(real().defaultMaxPerRoute(1));
+        pool.lease(route, null, 0, MILLISECONDS);
+        String m = org.assertj.core.api.Assertions.catchThrowable(() -> pool.lease(route, null, 0, MILLISECONDS)).getMessage();
+        String[] lines = m.split("\n");
+        assertThat(lines[0]).hasSizeLessThan(120).endsWith("...").doesNotContain(route);
+        assertThat(lines[1]).isEqualTo("  Route: " + route);
+    }
+
+    @Test
+    void theLeakRemedyAsksForLeaseStacksOnlyWhileTheyAreNotCaptured() throws Exception {
+        build(fake().leakThreshold(Duration.ofSeconds(10)));
+        now("a", null);
+        time.advance(Duration.ofSeconds(10));
+        pool.maintain();
+        assertThat(listener.only(Diagnostic.Kind.LEAK_SUSPECTED).message()).contains("captureLeaseStacks(true)");
+        pool.close();
+
+        listener.diagnostics.clear();
+        build(fake().leakThreshold(Duration.ofSeconds(10)).captureLeaseStacks(true));
+        now("a", null);
+        time.advance(Duration.ofSeconds(10));
+        pool.maintain();
+        assertThat(listener.only(Diagnostic.Kind.LEAK_SUSPECTED).message()).doesNotContain("captureLeaseStacks")
+                .contains("leased at ");
+    }
+
+    @Test
+    void aReworkedHintReplacesThePoolsOwn() throws Exception {
+        build(fake().leakThreshold(Duration.ofSeconds(10)).remedyHint(RemedyHint.CAPTURE_LEASE_STACKS, "Call stacks(on)."));
+        now("a", null);
+        time.advance(Duration.ofSeconds(10));
+        pool.maintain();
+        assertThat(listener.only(Diagnostic.Kind.LEAK_SUSPECTED).message()).contains("Call stacks(on).")
+                .doesNotContain("captureLeaseStacks");
+        assertThatThrownBy(() -> KeyedPool.builder(conns).remedyHint(null, "x")).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("hint");
+    }
+
+    @Test
+    void theStuckRemedyAsksForATimeoutOnlyWhenAStuckLeaseHasNone() throws Exception {
+        build(fake().defaultMaxPerRoute(1).maxTotal(3).stuckWaiterThreshold(Duration.ofSeconds(5)).maxLeaseWait(Duration.ZERO));
+        PoolEntry<String, Conn> a = leaseInThread("holder-a", "a", null, true);
+        PoolEntry<String, Conn> b = leaseInThread("holder-b", "b", null, true);
+        CompletableFuture<PoolEntry<String, Conn>> bounded = waiter("bounded", "a", 10, MINUTES);
+        CompletableFuture<PoolEntry<String, Conn>> forever = waiter("forever", "b", Long.MAX_VALUE, MILLISECONDS);
+        awaitPending("a", 1);
+        awaitPending("b", 1);
+        time.advance(Duration.ofSeconds(5));
+        pool.maintain();
+        List<Diagnostic<String>> stuck = listener.of(Diagnostic.Kind.WAITER_STUCK);
+        assertThat(stuck).hasSize(2);
+        String hint = Remedies.defaultFor(Diagnostic.Kind.WAITER_STUCK);
+        assertThat(stuck).filteredOn(d -> d.route().equals("a")).singleElement()
+                .satisfies(d -> assertThat(d.message()).contains(hint).doesNotContain("Give leases a timeout"));
+        assertThat(stuck).filteredOn(d -> d.route().equals("b")).singleElement()
+                .satisfies(d -> assertThat(d.message()).contains(hint, "Give leases a timeout"));
+        pool.release(a, true);
+        pool.release(b, true);
+        pool.release(bounded.get(10, SECONDS), true);
+        pool.release(forever.get(10, SECONDS), true);
+    }
+
+    @Test
+    void stuckCapacityWaitersAreOneReportPerRoute() throws Exception {
+        build(fake().maxTotal(1).defaultMaxPerRoute(5).stuckWaiterThreshold(Duration.ofSeconds(5)));
+        PoolEntry<String, Conn> held = now("a", null);
+        List<CompletableFuture<PoolEntry<String, Conn>>> waiting = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            waiting.add(waiter("waiter-b" + i, "b", 10, MINUTES));
+            awaitTotalPending(i + 1);
+        }
+        waiting.add(waiter("waiter-c", "c", 10, MINUTES));
+        awaitTotalPending(4);
+        time.advance(Duration.ofSeconds(5));
+        pool.maintain();
+        List<Diagnostic<String>> stuck = listener.of(Diagnostic.Kind.WAITER_STUCK);
+        assertThat(stuck).extracting(Diagnostic::route).containsExactly("b", "c");
+        assertThat(stuck.get(0).thread()).isEqualTo("waiter-b0");
+        assertThat(stuck.get(0).message()).startsWith(pool.name() + ": 3 leases stuck waiting on route b")
+                .contains("\"waiter-b0\"", "\"waiter-b1\"", "\"waiter-b2\"", "the pool to have room", "maxTotal 1");
+        assertThat(stuck.get(1).message()).startsWith(pool.name() + ": Lease stuck waiting on route c");
+        assertThat(logs.warnings()).hasSize(2);
+        pool.release(held, true);
+        for (CompletableFuture<PoolEntry<String, Conn>> f : waiting) {
+            pool.release(f.get(10, SECONDS), true);
+        }
+    }
+
+    // ================================================================== maxLeaseWait
+
+    @Test
+    void aWaitForeverIsCappedByMaxLeaseWaitAndTheMessageSaysSo() throws Exception {
+        build(real().defaultMaxPerRoute(1).maxLeaseWait(Duration.ofMillis(200)));
+        PoolEntry<String, Conn> held = now("a", null);
+        long start = System.nanoTime();
+        Throwable t = org.assertj.core.api.Assertions.catchThrowable(() -> pool.lease("a", null, Long.MAX_VALUE, MILLISECONDS));
+        assertThat(System.nanoTime() - start).as("waited the cap").isGreaterThanOrEqualTo(MILLISECONDS.toNanos(200));
+        assertThat(t).isInstanceOf(TimeoutException.class)
+                .hasMessageStartingWith("Timeout waiting for connection from pool " + pool.name() + " after 200 ms, route a")
+                .hasMessageContaining("The caller asked to wait without a timeout; maxLeaseWait (0.2 s) capped the wait.")
+                .hasMessageContaining("PoolBuilder.maxLeaseWait sets this cap (0 waits forever).");
+        CompletableFuture<PoolEntry<String, Conn>> async = pool.leaseAsync("a", null, Long.MAX_VALUE, SECONDS);
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> async.get(10, SECONDS)))
+                .hasCauseInstanceOf(TimeoutException.class).hasMessageContaining("maxLeaseWait (0.2 s) capped the wait");
+        pool.release(held, true);
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 1, 1));
+    }
+
+    @Test
+    void aFiniteTimeoutIsNeverChangedByMaxLeaseWait() throws Exception {
+        build(real().defaultMaxPerRoute(1).maxLeaseWait(Duration.ofMillis(20)));
+        PoolEntry<String, Conn> held = now("a", null);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> pool.lease("a", null, 300, MILLISECONDS)).isInstanceOf(TimeoutException.class)
+                .hasMessageContaining("after 300 ms").hasMessageNotContaining("maxLeaseWait");
+        assertThat(System.nanoTime() - start).isGreaterThanOrEqualTo(MILLISECONDS.toNanos(300));
+        pool.release(held, true);
+    }
+
+    @Test
+    void maxLeaseWaitZeroWaitsForever() throws Exception {
+        build(fake().defaultMaxPerRoute(1).maxLeaseWait(Duration.ZERO));
+        PoolEntry<String, Conn> held = now("a", null);
+        CompletableFuture<PoolEntry<String, Conn>> w = waiter("patient", "a", Long.MAX_VALUE, MILLISECONDS);
+        awaitPending("a", 1);
+        time.advance(Duration.ofDays(1));
+        pool.maintain();
+        assertThat(w).isNotDone();
+        pool.release(held, true);
+        pool.release(w.get(10, SECONDS), true);
+    }
+
+    @Test
+    void aNegativeMaxLeaseWaitIsRejectedNamingTheOption() {
+        assertThatThrownBy(() -> KeyedPool.builder(conns).maxLeaseWait(Duration.ofMillis(-1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxLeaseWait must be >= 0 (0 = wait forever)");
+        assertThatThrownBy(() -> KeyedPool.builder(conns).maxLeaseWait(null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("maxLeaseWait");
     }
 }

@@ -46,7 +46,7 @@ class KeyedPoolWaitingTest {
         assertThat(threads.awaitTermination(10, SECONDS)).isTrue();
         assertThat(conns.doubleCloses.get()).isZero();
         // the one report these tests provoke: a thread that waits for the connections it holds itself
-        assertThat(log.warnings()).allMatch(m -> m.startsWith("Self-deadlock: thread \""), "self-deadlock reports only");
+        assertThat(log.warnings()).allMatch(m -> m.matches("(?s)routepool-\\d+: Self-deadlock on route .*"), "self-deadlock reports only");
     }
 
     Future<PoolEntry<String, Conn>> leaseInBackground(String route, Object state) {
@@ -229,7 +229,7 @@ class KeyedPoolWaitingTest {
         assertThatThrownBy(() -> pool.lease("b", null, 50, MILLISECONDS))
                 .isInstanceOf(TimeoutException.class).hasMessageContaining("maxTotal 1");
         assertThat(log.warnings()).as("this thread waited for the one connection it holds, on its route and on the pool")
-                .hasSize(2).allMatch(m -> m.startsWith("Self-deadlock: thread \"")).anyMatch(m -> m.contains("(maxPerRoute 1)"))
+                .hasSize(2).allMatch(m -> m.matches("(?s)routepool-\\d+: Self-deadlock on route .*")).anyMatch(m -> m.contains("(maxPerRoute 1)"))
                 .anyMatch(m -> m.contains("(maxTotal 1)"));
         assertThat(pool.getTotalStats()).isEqualTo(new PoolStats(1, 0, 0, 1));
         assertThat(pool.getStats("b")).isEqualTo(new PoolStats(0, 0, 0, 1));

@@ -29,7 +29,7 @@ class PoolLoggerTest {
             pool.release(pool.lease("a", null, 1, SECONDS), true); // takes over the token connection: a state mismatch
 
             assertThat(logger.records).hasSize(1);
-            assertThat(logger.records.get(0).toString()).startsWith(PoolLogger.DIAGNOSTICS + " WARNING State mismatch on route a");
+            assertThat(logger.records.get(0).toString()).startsWith(PoolLogger.DIAGNOSTICS + " WARNING " + pool.name() + ": State mismatch on route a");
         }
     }
 

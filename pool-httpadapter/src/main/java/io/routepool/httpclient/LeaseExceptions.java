@@ -20,6 +20,8 @@ final class LeaseExceptions {
     static final String TIMEOUT_MESSAGE = "Timeout waiting for connection from pool";
     /** HttpClient's message, which the shut-down messages start with. */
     static final String SHUT_DOWN_MESSAGE = "Connection pool shut down";
+    /** The wrapper's own message: without one, an ExecutionException repeats its cause's. */
+    static final String REQUEST_FAILED = "Connection request failed";
 
     private LeaseExceptions() {
     }
@@ -32,11 +34,11 @@ final class LeaseExceptions {
      *       waiting</td><td>a {@link PoolClosedException} (an {@link IllegalStateException}, as HttpClient's)
      *       "Connection pool shut down: ... refuses new connection requests", caused by {@code failure}</td></tr>
      *   <tr><td>a {@link PoolClosedException} while waiting in {@link ConnectionRequest#get}</td>
-     *       <td>an {@link ExecutionException} caused by a {@link CancellationException} caused by it</td></tr>
+     *       <td>an {@link ExecutionException} "{@value #REQUEST_FAILED}" caused by a {@link CancellationException} caused by it</td></tr>
      *   <tr><td>{@link TimeoutException}</td><td>{@link ConnectionPoolTimeoutException}, the message starting
-     *       with {@value #TIMEOUT_MESSAGE} and going on with pool-core's; caused by it</td></tr>
+     *       with {@value #TIMEOUT_MESSAGE} and going on with pool-core's; no cause (it would repeat the message)</td></tr>
      *   <tr><td>{@link CancellationException}, {@link IOException} (the connection factory failed)</td>
-     *       <td>an {@link ExecutionException} caused by it</td></tr>
+     *       <td>an {@link ExecutionException} "{@value #REQUEST_FAILED}" caused by it</td></tr>
      *   <tr><td>anything else ({@link InterruptedException}, a {@code SelfDeadlockException}, ...)</td>
      *       <td>itself</td></tr>
      * </table>
@@ -57,16 +59,14 @@ final class LeaseExceptions {
             final CancellationException cancelled = new CancellationException(
                     SHUT_DOWN_MESSAGE + " while waiting for a connection to " + route);
             cancelled.initCause(failure);
-            return new ExecutionException(cancelled);
+            return new ExecutionException(REQUEST_FAILED, cancelled);
         }
         if (failure instanceof TimeoutException) {
-            final ConnectionPoolTimeoutException timeout = new ConnectionPoolTimeoutException(
-                    timeoutMessage(failure.getMessage()));
-            timeout.initCause(failure);
-            return timeout;
+            // no cause: it would repeat the message, with a stack of the pool's internals
+            return new ConnectionPoolTimeoutException(timeoutMessage(failure.getMessage()));
         }
         if (failure instanceof CancellationException || failure instanceof IOException) {
-            return new ExecutionException(failure);
+            return new ExecutionException(REQUEST_FAILED, failure);
         }
         return failure;
     }

@@ -8,6 +8,7 @@ import io.routepool.core.PoolCounters;
 import io.routepool.core.PoolEntry;
 import io.routepool.core.PoolBuilder;
 import io.routepool.core.PoolListener;
+import io.routepool.core.RemedyHint;
 import io.routepool.core.SelfDeadlockException;
 import java.io.Closeable;
 import java.io.IOException;
@@ -469,6 +470,11 @@ public class RoutePoolConnectionManager
 
     // ================================================================== diagnostics
 
+    /** The name its reports and timeout messages start with ({@link Builder#poolName}; default {@code routepool-N}). */
+    public String getPoolName() {
+        return this.pool.name();
+    }
+
     /** Who holds what: every leased connection with its route, the thread that leased it and its age, oldest first. */
     public List<LeaseInfo<HttpRoute>> getLeases() {
         return this.pool.leases();
@@ -578,6 +584,8 @@ public class RoutePoolConnectionManager
         private Duration stuckWaiterThreshold = Duration.ofSeconds(30);
         private boolean failOnSelfDeadlock;
         private PoolListener<HttpRoute> listener = PoolListener.none();
+        private String poolName;
+        private Duration maxLeaseWait = Duration.ofMinutes(3);
 
         Builder() {
         }
@@ -743,6 +751,27 @@ public class RoutePoolConnectionManager
             return this;
         }
 
+        /**
+         * The name the pool's reports and timeout messages start with, so that a service with several clients
+         * knows which pool speaks. Default {@code routepool-N}. One line, not blank.
+         */
+        public Builder poolName(final String name) {
+            this.poolName = Objects.requireNonNull(name, "poolName"); // the rest is checked by build()
+            return this;
+        }
+
+        /**
+         * The longest a request waits for a connection when its {@code RequestConfig} connection request timeout
+         * is 0 or unset, which HttpClient 4.5 takes as forever: default 3 minutes (HttpClient 5's default), so
+         * that a pool that never gets its connections back fails requests instead of parking their threads for
+         * good; the timeout's message says the cap applied. Zero waits forever, as HttpClient 4.5 does. A
+         * timeout set on the request is never changed.
+         */
+        public Builder maxLeaseWait(final Duration maxWait) {
+            this.maxLeaseWait = Objects.requireNonNull(maxWait, "maxLeaseWait"); // a negative one is refused by build()
+            return this;
+        }
+
         /** The pool-core pool these options describe, its reports in HttpClient's terms and logged to commons-logging. */
         KeyedPool<HttpRoute, PooledConnection> buildPool(final InternalConnectionFactory factory) {
             final PoolBuilder<HttpRoute, PooledConnection> pb = KeyedPool.builder(factory)
@@ -763,7 +792,14 @@ public class RoutePoolConnectionManager
                     .remedy(Diagnostic.Kind.SELF_DEADLOCK, HttpClientRemedies.SELF_DEADLOCK)
                     .remedy(Diagnostic.Kind.LEAK_SUSPECTED, HttpClientRemedies.LEAK)
                     .remedy(Diagnostic.Kind.STATE_MISMATCH, HttpClientRemedies.STATE_MISMATCH)
-                    .remedy(Diagnostic.Kind.WAITER_STUCK, HttpClientRemedies.STUCK_WAITER);
+                    .remedy(Diagnostic.Kind.WAITER_STUCK, HttpClientRemedies.STUCK_WAITER)
+                    .remedyHint(RemedyHint.CAPTURE_LEASE_STACKS, HttpClientRemedies.CAPTURE_LEASE_STACKS)
+                    .remedyHint(RemedyHint.LEASE_TIMEOUT, HttpClientRemedies.LEASE_TIMEOUT)
+                    .remedyHint(RemedyHint.MAX_LEASE_WAIT, HttpClientRemedies.MAX_LEASE_WAIT)
+                    .maxLeaseWait(this.maxLeaseWait);
+            if (this.poolName != null) {
+                pb.poolName(this.poolName);
+            }
             if (this.closeHalfClosedIdle) {
                 // run by maintenance on an idle connection it has taken out of the pool: no request can be using it
                 pb.idleProbe(pooled -> !pooled.connection.isStale());

@@ -17,8 +17,13 @@ final class HttpClient5Remedies {
             + " connection state (HttpClientBuilder.disableConnectionState()).";
     static final String STUCK_WAITER = "If the holders are leaked or self-deadlocked, fix them as those"
             + " reports say; otherwise the route is too small for the load: raise setMaxConnPerRoute/setMaxConnTotal on"
-            + " the manager's builder, and keep RequestConfig.setConnectionRequestTimeout bounded so that requests fail"
+            + " the manager's builder.";
+    static final String CAPTURE_LEASE_STACKS = "To see where each connection was leased, call"
+            + " setCaptureLeaseStacks(true) on the manager's builder.";
+    static final String LEASE_TIMEOUT = "Keep RequestConfig.setConnectionRequestTimeout bounded so that requests fail"
             + " instead of hanging.";
+    static final String MAX_LEASE_WAIT = "A disabled connection request timeout is capped by setMaxLeaseWait on the"
+            + " manager's builder (0 waits forever); RequestConfig.setConnectionRequestTimeout chooses the wait.";
 
     private HttpClient5Remedies() {
     }

@@ -33,4 +33,13 @@ final class OptionValues {
         }
         return value;
     }
+
+    /** @throws IllegalArgumentException {@code name} is null, blank or more than one line */
+    static String poolName(final String name) {
+        if (name == null || name.trim().isEmpty() || name.indexOf('\n') >= 0 || name.indexOf('\r') >= 0) {
+            throw new IllegalArgumentException("poolName must be one line of text, not blank, was "
+                    + (name == null ? "null" : "\"" + name + "\""));
+        }
+        return name;
+    }
 }

@@ -24,6 +24,8 @@ final class PoolOptions<T, C extends ModalCloseable> {
     Boolean failOnSelfDeadlock;
     Duration maxIdleTime;
     PoolLogger logger;
+    String poolName;
+    Duration maxLeaseWait;
     PoolListener<T> listener;
     /**
      * A check of an idle entry's connection run by maintenance, off the request path (the entry is out of the
@@ -55,6 +57,12 @@ final class PoolOptions<T, C extends ModalCloseable> {
         }
         if (logger != null) {
             b.logger(logger);
+        }
+        if (poolName != null) {
+            b.poolName(poolName);
+        }
+        if (maxLeaseWait != null) {
+            b.maxLeaseWait(maxLeaseWait);
         }
         if (listener != null) {
             b.listener(listener);

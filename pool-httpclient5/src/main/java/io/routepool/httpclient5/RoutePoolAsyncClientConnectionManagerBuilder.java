@@ -57,6 +57,8 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     private Boolean captureLeaseStacks;
     private Duration reclaimAbandonedAfter;
     private Duration stuckWaiterThreshold;
+    private String poolName;
+    private Duration maxLeaseWait;
     private Duration maxIdleTime;
     private PoolLogger poolLogger;
     private PoolListener<HttpRoute> poolListener;
@@ -245,6 +247,30 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     }
 
     /**
+     * The name the pool's reports and timeout messages start with, so that a service with several clients knows
+     * which pool speaks (default {@code routepool-N}).
+     *
+     * @throws IllegalArgumentException null, blank, or more than one line
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setPoolName(final String name) {
+        this.poolName = OptionValues.poolName(name);
+        return this;
+    }
+
+    /**
+     * The longest a lease waits when its connection request timeout is disabled (which HttpClient 5 takes as
+     * forever): default 3 minutes, HttpClient 5's default connection request timeout, so that a pool that never
+     * gets its connections back fails requests instead of parking them for good; the timeout's message says the
+     * cap applied. Zero waits forever, as HttpClient 5 does. A timeout set on the request is never changed.
+     *
+     * @throws IllegalArgumentException null or negative
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setMaxLeaseWait(final TimeValue maxWait) {
+        this.maxLeaseWait = OptionValues.duration("maxLeaseWait", maxWait, "wait forever");
+        return this;
+    }
+
+    /**
      * Maintenance closes connections idle longer than this (default 0: no limit). Unlike
      * {@code ConnectionConfig}'s idle timeout, it is checked in the background, not only at lease.
      *
@@ -323,6 +349,8 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
         o.captureLeaseStacks = captureLeaseStacks;
         o.reclaimAbandonedAfter = reclaimAbandonedAfter;
         o.stuckWaiterThreshold = stuckWaiterThreshold;
+        o.poolName = poolName;
+        o.maxLeaseWait = maxLeaseWait;
         o.maxIdleTime = maxIdleTime;
         o.logger = poolLogger;
         o.listener = poolListener;

@@ -28,6 +28,7 @@ import io.routepool.core.LeaseInfo;
 import io.routepool.core.PoolBuilder;
 import io.routepool.core.PoolClosedException;
 import io.routepool.core.PoolCounters;
+import io.routepool.core.RemedyHint;
 import io.routepool.core.ReuseOrder;
 
 /**
@@ -147,7 +148,10 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
                 .remedy(io.routepool.core.Diagnostic.Kind.SELF_DEADLOCK, HttpClient5Remedies.SELF_DEADLOCK)
                 .remedy(io.routepool.core.Diagnostic.Kind.LEAK_SUSPECTED, HttpClient5Remedies.LEAK)
                 .remedy(io.routepool.core.Diagnostic.Kind.STATE_MISMATCH, HttpClient5Remedies.STATE_MISMATCH)
-                .remedy(io.routepool.core.Diagnostic.Kind.WAITER_STUCK, HttpClient5Remedies.STUCK_WAITER);
+                .remedy(io.routepool.core.Diagnostic.Kind.WAITER_STUCK, HttpClient5Remedies.STUCK_WAITER)
+                .remedyHint(RemedyHint.CAPTURE_LEASE_STACKS, HttpClient5Remedies.CAPTURE_LEASE_STACKS)
+                .remedyHint(RemedyHint.LEASE_TIMEOUT, HttpClient5Remedies.LEASE_TIMEOUT)
+                .remedyHint(RemedyHint.MAX_LEASE_WAIT, HttpClient5Remedies.MAX_LEASE_WAIT);
         if (options != null) {
             options.applyTo(b);
         }
@@ -440,6 +444,11 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
     /** Who holds what: every current lease with its route, holder thread and age, oldest first. */
     public List<LeaseInfo<T>> leases() {
         return core.leases();
+    }
+
+    /** The name its reports and timeout messages start with (the builders' {@code setPoolName}; default {@code routepool-N}). */
+    public String getPoolName() {
+        return core.name();
     }
 
     /** Counts over the pool's life: created, closed, reused, waited, timed out, leaks, reclaimed, state mismatches. */

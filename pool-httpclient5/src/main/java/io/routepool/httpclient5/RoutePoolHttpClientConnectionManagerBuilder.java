@@ -61,6 +61,8 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     private Boolean captureLeaseStacks;
     private Duration reclaimAbandonedAfter;
     private Duration stuckWaiterThreshold;
+    private String poolName;
+    private Duration maxLeaseWait;
     private Boolean failOnSelfDeadlock;
     private Duration maxIdleTime;
     private PoolLogger poolLogger;
@@ -286,6 +288,30 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     }
 
     /**
+     * The name the pool's reports and timeout messages start with, so that a service with several clients knows
+     * which pool speaks (default {@code routepool-N}).
+     *
+     * @throws IllegalArgumentException null, blank, or more than one line
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setPoolName(final String name) {
+        this.poolName = OptionValues.poolName(name);
+        return this;
+    }
+
+    /**
+     * The longest a lease waits when its connection request timeout is disabled (which HttpClient 5 takes as
+     * forever): default 3 minutes, HttpClient 5's default connection request timeout, so that a pool that never
+     * gets its connections back fails requests instead of parking them for good; the timeout's message says the
+     * cap applied. Zero waits forever, as HttpClient 5 does. A timeout set on the request is never changed.
+     *
+     * @throws IllegalArgumentException null or negative
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setMaxLeaseWait(final TimeValue maxWait) {
+        this.maxLeaseWait = OptionValues.duration("maxLeaseWait", maxWait, "wait forever");
+        return this;
+    }
+
+    /**
      * A thread that would wait for a connection of a route whose connections it holds all itself fails at once
      * with {@link io.routepool.core.SelfDeadlockException} instead of being reported and waiting (default off).
      */
@@ -365,6 +391,8 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
         o.captureLeaseStacks = captureLeaseStacks;
         o.reclaimAbandonedAfter = reclaimAbandonedAfter;
         o.stuckWaiterThreshold = stuckWaiterThreshold;
+        o.poolName = poolName;
+        o.maxLeaseWait = maxLeaseWait;
         o.failOnSelfDeadlock = failOnSelfDeadlock;
         o.maxIdleTime = maxIdleTime;
         o.logger = poolLogger;

@@ -203,8 +203,8 @@ class ClassicReuseIntegrationTest {
         Eventually.until("the state mismatch report", () -> !reports.warnings().isEmpty());
         assertThat(reports.warnings()).hasSize(1);
         assertThat(reports.warnings().get(0))
-                .startsWith("State mismatch on route")
-                .contains("a lease for state bob", "(alice)", "HttpClientContext.setUserToken");
+                .matches("(?s)routepool-\\d+: State mismatch on route .*")
+                .contains("A lease for state bob", "(alice)", "HttpClientContext.setUserToken");
         assertThat(((RoutePoolHttpClientConnectionManager) cm).getRoutePool().getStateMismatches(server.route()))
                 .isEqualTo(2);
     }

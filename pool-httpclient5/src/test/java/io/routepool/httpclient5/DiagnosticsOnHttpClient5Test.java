@@ -118,11 +118,11 @@ class DiagnosticsOnHttpClient5Test {
             ClassicHttpResponse held = client.executeOpen(target, new HttpGet("/"), null); // never consumed
             assertThatThrownBy(() -> client.execute(target, new HttpGet("/"), timeout(Duration.ofMillis(300)), r -> "unreachable"))
                     .isInstanceOf(ConnectionRequestTimeoutException.class)
-                    .hasMessageContaining("Timeout waiting for connection from pool after 300 ms")
+                    .hasMessageMatching("(?s)Timeout waiting for connection from pool routepool-\\d+ after 300 ms, route .*")
                     .hasMessageContaining("Self-deadlock suspected")
                     .hasMessageContaining(Thread.currentThread().getName())
                     .hasMessageContaining("EntityUtils.consume");
-            String report = log.awaitWarning(w -> w.startsWith("Self-deadlock"), Duration.ofSeconds(10));
+            String report = log.awaitWarning(w -> w.contains(": Self-deadlock on route "), Duration.ofSeconds(10));
             assertThat(report).contains(Thread.currentThread().getName()).contains(target.toHostString());
             held.close();
             assertThat(cm.getTotalStats().getLeased()).isZero();
@@ -186,7 +186,7 @@ class DiagnosticsOnHttpClient5Test {
         RoutePoolHttpClientConnectionManager cm = classic(1, o);
         try (CloseableHttpClient client = HttpClients.custom().setConnectionManager(cm).build()) {
             ClassicHttpResponse leaked = client.executeOpen(target, new HttpGet("/"), null);
-            String leak = log.awaitWarning(w -> w.startsWith("Connection leak suspected"), Duration.ofSeconds(10));
+            String leak = log.awaitWarning(w -> w.contains(": Connection leak suspected on route "), Duration.ofSeconds(10));
             assertThat(leak).contains(Thread.currentThread().getName()).contains(target.toHostString())
                     .contains("try-with-resources");
 
@@ -198,7 +198,7 @@ class DiagnosticsOnHttpClient5Test {
                 }
             }, "stuck-waiter");
             waiter.start();
-            String stuck = log.awaitWarning(w -> w.startsWith("Stuck waiting"), Duration.ofSeconds(10));
+            String stuck = log.awaitWarning(w -> w.contains(" stuck waiting on route "), Duration.ofSeconds(10));
             assertThat(stuck).contains("stuck-waiter").contains("setMaxConnPerRoute");
             leaked.close(); // the waiter is served
             waiter.join(10_000);
@@ -216,7 +216,7 @@ class DiagnosticsOnHttpClient5Test {
             String first = client.execute(target, new HttpGet("/"), alice, r -> EntityUtils.toString(r.getEntity()));
             String second = client.execute(target, new HttpGet("/"), r -> EntityUtils.toString(r.getEntity()));
             assertThat(first + second).isEqualTo("okok");
-            String report = log.awaitWarning(w -> w.startsWith("State mismatch"), Duration.ofSeconds(10));
+            String report = log.awaitWarning(w -> w.contains(": State mismatch on route "), Duration.ofSeconds(10));
             assertThat(report).contains("alice").contains("HttpClientContext.setUserToken");
             HttpRoute route = cm.getRoutePool().getRoutes().iterator().next();
             assertThat(cm.getRoutePool().getStateMismatches(route)).isEqualTo(1);
@@ -239,7 +239,7 @@ class DiagnosticsOnHttpClient5Test {
                     .build(), null);
             assertThatThrownBy(() -> waiting.get(10, TimeUnit.SECONDS)).isInstanceOf(ExecutionException.class)
                     .cause().isInstanceOf(TimeoutException.class)
-                    .hasMessageContaining("Timeout waiting for connection from pool after 200 ms")
+                    .hasMessageMatching("(?s)Timeout waiting for connection from pool routepool-\\d+ after 200 ms, route .*")
                     .hasMessageContaining("has maxPerRoute 1 (leased 1");
             release.countDown();
             assertThat(slow.get(10, TimeUnit.SECONDS).getBodyText()).isEqualTo("slow");

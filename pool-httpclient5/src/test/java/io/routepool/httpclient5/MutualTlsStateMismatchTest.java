@@ -68,7 +68,7 @@ class MutualTlsStateMismatchTest {
                     .isEqualTo(2);
             HttpRoute route = cm.getRoutes().iterator().next();
             assertThat(cm.getRoutePool().getStateMismatches(route)).isEqualTo(1);
-            String report = log.awaitWarning(w -> w.startsWith("State mismatch"), Duration.ofSeconds(10));
+            String report = log.awaitWarning(w -> w.contains(": State mismatch on route "), Duration.ofSeconds(10));
             assertThat(report).contains("CN=127.0.0.1").contains("TLS principal").contains("HttpClientContext.setUserToken");
         }
     }

@@ -247,5 +247,10 @@ final class BrokenPools {
         public boolean isClosed() {
             return delegate.isClosed();
         }
+
+        @Override
+        public String name() {
+            return delegate.name();
+        }
     }
 }
