@@ -685,4 +685,40 @@ class DiagnosticsIntegrationTest {
         assertThat(cm.getStats(route).getPending()).isZero();
         assertThat(cm.getStats(route).getLeased()).isZero();
     }
+
+    // ---------------------------------------------------------------- j) which pool, and a bounded default wait
+
+    @Test
+    void aRequestWithoutConnectionRequestTimeoutWaitsAtMostMaxLeaseWaitAndIsToldSo() throws Exception {
+        RoutePoolConnectionManager cm = builder().defaultMaxPerRoute(1).poolName("payments")
+                .maxLeaseWait(Duration.ofMillis(300)).build();
+        assertThat(cm.getPoolName()).isEqualTo("payments");
+        CloseableHttpClient client = client(cm);
+        HttpRoute route = server.route();
+        Holder holder = new Holder("slow-holder", client, server.url("/big"));
+
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> client.execute(new HttpGet(server.url("/hello")))) // no RequestConfig: HttpClient waits forever
+                .isInstanceOf(ConnectionPoolTimeoutException.class)
+                .hasMessageStartingWith("Timeout waiting for connection from pool payments after 300 ms, route " + route + "\n")
+                .hasMessageContaining("The caller asked to wait without a timeout; maxLeaseWait (0.3 s) capped the wait.")
+                .hasMessageContaining("maxLeaseWait on RoutePoolConnectionManager.builder() (0 waits forever)")
+                .hasNoCause();
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).as("waited the cap").isGreaterThanOrEqualTo(300);
+
+        holder.close();
+        assertThat(body(client, server.url("/hello"))).isEqualTo("hello");
+        assertThat(cm.getStats(route).getPending()).isZero();
+    }
+
+    @Test
+    void badPoolNameOrMaxLeaseWaitIsRefusedNamingTheOption() {
+        assertThatThrownBy(() -> builder().poolName(" ").build()).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("poolName must be one line of text, not blank");
+        assertThatThrownBy(() -> builder().maxLeaseWait(Duration.ofSeconds(-1)).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxLeaseWait must be >= 0");
+        assertThatThrownBy(() -> builder().poolName(null)).isInstanceOf(NullPointerException.class).hasMessageContaining("poolName");
+        assertThatThrownBy(() -> builder().maxLeaseWait(null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("maxLeaseWait");
+    }
 }

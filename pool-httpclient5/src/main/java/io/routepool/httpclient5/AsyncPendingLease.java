@@ -92,7 +92,7 @@ final class AsyncPendingLease<T, C extends ModalCloseable>
             return;
         }
         final Exception ex = cause instanceof PoolClosedException ? RoutePoolConnPool.shutDown((PoolClosedException) cause)
-                : cause instanceof Exception ? (Exception) cause : new ExecutionException(cause.toString(), cause);
+                : cause instanceof Exception ? (Exception) cause : new ExecutionException(failed(), cause);
         failure = ex;
         if (STATUS.compareAndSet(this, PENDING, FAILED)) {
             settled.countDown();
@@ -169,7 +169,7 @@ final class AsyncPendingLease<T, C extends ModalCloseable>
         try {
             return outcome();
         } catch (final TimeoutException ex) {
-            throw new ExecutionException(ex.getMessage(), ex);
+            throw new ExecutionException(failed(), ex);
         }
     }
 
@@ -189,7 +189,7 @@ final class AsyncPendingLease<T, C extends ModalCloseable>
                 if (ex instanceof TimeoutException) {
                     throw (TimeoutException) ex;
                 }
-                throw new ExecutionException(ex.getMessage(), ex);
+                throw new ExecutionException(failed(), ex);
             default:
                 throw new CancellationException("Lease of a connection to " + route + " was cancelled");
         }
@@ -198,5 +198,10 @@ final class AsyncPendingLease<T, C extends ModalCloseable>
     @Override
     public String toString() {
         return "[lease of " + route + (isDone() ? ": done]" : ": pending]");
+    }
+
+    /** The wrapper's own message: one that copied its cause's would print the cause's twice. */
+    private String failed() {
+        return "Lease of a connection to " + route + " failed";
     }
 }

@@ -48,7 +48,7 @@ final class BlockingPendingLease<T, C extends ModalCloseable> implements Future<
         try {
             return await(Long.MAX_VALUE);
         } catch (final TimeoutException ex) {
-            throw new ExecutionException(ex.getMessage(), ex);
+            throw new ExecutionException(failed(), ex);
         }
     }
 
@@ -69,11 +69,11 @@ final class BlockingPendingLease<T, C extends ModalCloseable> implements Future<
         } catch (final PoolClosedException ex) {
             throw new ExecutionException(RoutePoolConnPool.shutDown(ex));
         } catch (final IOException ex) {
-            throw new ExecutionException(ex.getMessage(), ex);
+            throw new ExecutionException(failed(), ex);
         } catch (final CancellationException | TimeoutException | InterruptedException ex) {
             throw ex;
         } catch (final RuntimeException ex) {
-            throw new ExecutionException(ex.getMessage(), ex);
+            throw new ExecutionException(failed(), ex);
         }
         result = pool.leased(e).entry;
         return result;
@@ -98,5 +98,10 @@ final class BlockingPendingLease<T, C extends ModalCloseable> implements Future<
     @Override
     public String toString() {
         return "[lease of " + route + (isDone() ? ": done]" : ": pending]");
+    }
+
+    /** The wrapper's own message: one that copied its cause's would print the cause's twice. */
+    private String failed() {
+        return "Lease of a connection to " + route + " failed";
     }
 }

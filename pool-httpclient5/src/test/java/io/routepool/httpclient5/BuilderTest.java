@@ -533,6 +533,41 @@ class BuilderTest {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(Side.class)
+    void poolNameNamesThePoolInItsReportsAndABadOneIsRefused(Side side) throws Exception {
+        try (Built b = side.builder().poolName("payments").build()) {
+            assertThat(b.pool.getPoolName()).isEqualTo("payments");
+        }
+        try (Built b = side.builder().build()) {
+            assertThat(b.pool.getPoolName()).matches("routepool-\\d+");
+        }
+        for (String bad : new String[] {null, "", " ", "a\nb"}) {
+            assertThatThrownBy(() -> side.builder().poolName(bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("poolName must be one line of text, not blank");
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Side.class)
+    void aLeaseWithADisabledTimeoutWaitsAtMostMaxLeaseWaitAndIsToldSo(Side side) throws Exception {
+        try (Built b = side.builder().maxConnPerRoute(1).maxLeaseWait(TimeValue.ofMilliseconds(200)).build()) {
+            PoolEntry<HttpRoute, ModalCloseable> held = b.leaseWithConnection();
+            long start = System.nanoTime();
+            java.util.concurrent.Future<PoolEntry<HttpRoute, ModalCloseable>> f =
+                    b.pool.lease(ROUTE, null, org.apache.hc.core5.util.Timeout.DISABLED, null);
+            Throwable t = org.assertj.core.api.Assertions.catchThrowable(f::get); // no timeout of its own either
+            assertThat(System.nanoTime() - start).as("waited the cap").isGreaterThanOrEqualTo(TimeUnit.MILLISECONDS.toNanos(200));
+            Throwable timeout = t instanceof java.util.concurrent.ExecutionException ? t.getCause() : t;
+            assertThat(timeout).isInstanceOf(java.util.concurrent.TimeoutException.class)
+                    .hasMessageStartingWith("Timeout waiting for connection from pool " + b.pool.getPoolName() + " after 200 ms")
+                    .hasMessageContaining("maxLeaseWait (0.2 s) capped the wait")
+                    .hasMessageContaining("setMaxLeaseWait on the manager's builder (0 waits forever)");
+            b.pool.release(held, true);
+            assertThat(b.pool.getStats(ROUTE).getPending()).isZero();
+        }
+    }
+
     static Stream<Arguments> durationOptions() {
         List<Arguments> all = new ArrayList<>();
         for (Side side : Side.values()) {
@@ -541,6 +576,7 @@ class BuilderTest {
             all.add(Arguments.of(side, "reclaimAbandonedAfter", (OptionSetter) Options::reclaimAbandonedAfter));
             all.add(Arguments.of(side, "stuckWaiterThreshold", (OptionSetter) Options::stuckWaiterThreshold));
             all.add(Arguments.of(side, "maxIdleTime", (OptionSetter) Options::maxIdleTime));
+            all.add(Arguments.of(side, "maxLeaseWait", (OptionSetter) Options::maxLeaseWait));
         }
         return all.stream();
     }
@@ -661,6 +697,14 @@ class BuilderTest {
 
         Options maxIdleTime(TimeValue v) {
             return apply(b -> b.setMaxIdleTime(v), b -> b.setMaxIdleTime(v));
+        }
+
+        Options maxLeaseWait(TimeValue v) {
+            return apply(b -> b.setMaxLeaseWait(v), b -> b.setMaxLeaseWait(v));
+        }
+
+        Options poolName(String v) {
+            return apply(b -> b.setPoolName(v), b -> b.setPoolName(v));
         }
 
         Options poolLogger(PoolLogger v) {
