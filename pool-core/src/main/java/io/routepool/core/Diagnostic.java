@@ -9,13 +9,14 @@ import java.util.Objects;
  * A problem the pool noticed, as reported to a {@link PoolListener} (and, for most kinds, logged at
  * WARNING on the {@code io.routepool.core.PoolDiagnostics} logger, see {@link PoolLogger}).
  *
- * @param kind    what was noticed
- * @param route   the route it concerns
- * @param message the full text, written for the person debugging a hang: what is wrong, where, what to change
- * @param leases  the leases relevant to it (the route's, or the one suspected), oldest first
- * @param thread  the thread concerned: the waiting one for {@link Kind#SELF_DEADLOCK},
- *                {@link Kind#WAITER_STUCK} (the longest waiting) and {@link Kind#LEASE_TIMEOUT}; the one releasing late for
- *                {@link Kind#LATE_RELEASE}; else the borrower of the lease, or {@code null}
+ * <p>Its fields, in the order of the constructor's parameters:
+ * <ul>
+ *   <li>{@code kind}: what was noticed</li>
+ *   <li>{@code route}: the route it concerns</li>
+ *   <li>{@code message}: the full text, written for the person debugging a hang: what is wrong, where, what to change</li>
+ *   <li>{@code leases}: the leases relevant to it (the route's, or the one suspected), oldest first</li>
+ *   <li>{@code thread}: the thread concerned: the waiting one for {@link Kind#SELF_DEADLOCK}, {@link Kind#WAITER_STUCK} (the longest waiting) and {@link Kind#LEASE_TIMEOUT}; the one releasing late for {@link Kind#LATE_RELEASE}; else the borrower of the lease, or {@code null}</li>
+ * </ul>
  */
 public final class Diagnostic<R> {
 

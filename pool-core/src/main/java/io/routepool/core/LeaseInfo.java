@@ -8,20 +8,18 @@ import java.util.concurrent.TimeUnit;
  * ({@link Diagnostic}, {@link KeyedPool#leases()}). Every lease records its borrower (the thread that
  * asked for it) and its lease time; the stack trace only when stack capture is on.
  *
- * @param route        the connection's route
- * @param connectionId the entry's {@link PoolEntry#id()}
- * @param state        the state the connection was leased with (HttpClient: the user token)
- * @param holder       the borrower thread's name
- * @param holderId     the borrower thread's id
- * @param holderState  the borrower thread's state when the snapshot was taken ({@code TERMINATED}: the
- *                     thread that leased it has ended; unless another thread releases the connection on its
- *                     behalf, nobody will)
- * @param ageNanos     how long the connection has been leased, to the resolution of the pool's coarse
- *                     clock (the maintenance interval at worst)
- * @param leaseSite    the stack of the borrower when it leased the connection, or {@code null} unless
- *                     {@link PoolBuilder#captureLeaseStacks(boolean)} is on
- * @param async        leased through {@link KeyedPool#leaseAsync}: the holder is the thread that asked, while
- *                     the connection is used and released by whatever thread completes the future
+ * <p>Its fields, in the order of the constructor's parameters:
+ * <ul>
+ *   <li>{@code route}: the connection's route</li>
+ *   <li>{@code connectionId}: the entry's {@link PoolEntry#id()}</li>
+ *   <li>{@code state}: the state the connection was leased with (HttpClient: the user token)</li>
+ *   <li>{@code holder}: the borrower thread's name</li>
+ *   <li>{@code holderId}: the borrower thread's id</li>
+ *   <li>{@code holderState}: the borrower thread's state when the snapshot was taken ({@code TERMINATED}: the thread that leased it has ended; unless another thread releases the connection on its behalf, nobody will)</li>
+ *   <li>{@code ageNanos}: how long the connection has been leased, to the resolution of the pool's coarse clock (the maintenance interval at worst)</li>
+ *   <li>{@code leaseSite}: the stack of the borrower when it leased the connection, or {@code null} unless {@link PoolBuilder#captureLeaseStacks(boolean)} is on</li>
+ *   <li>{@code async}: leased through {@link KeyedPool#leaseAsync}: the holder is the thread that asked, while the connection is used and released by whatever thread completes the future</li>
+ * </ul>
  */
 public final class LeaseInfo<R> {
 
