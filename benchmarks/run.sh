@@ -17,8 +17,10 @@
 #            anchors (clock read, lock, route lookup: what a lease + release is made of)
 #   smoke  every benchmark and every pool once, one 100 ms iteration without warm-up, minimal
 #          parameters; fails on any benchmark error. It checks that the suite runs: its numbers are
-#          NOT FOR QUOTING, and its summary, console output and charts say so.  ~ 3-4 min on 2 cores
-#   full   the whole matrix, -f 3 -wi 5 -i 5 -w 1s -r 1s (figures worth quoting)  ~ 4.5 hours on 2 cores
+#          NOT FOR QUOTING, and its summary, console output and charts say so.
+#          ~ 4.5 min on 2 cores from a fresh clone, build included (measured on a busy machine)
+#   full   the whole matrix, -f 3 -wi 5 -i 5 -w 1s -r 1s (figures worth quoting)  ~ 6 hours on 2 cores
+#          (estimated from the per-fork times of recorded runs: ~11 s per fork of 10 s of iterations)
 #          (every pool x routes 1/20/1000 x ample/scarce x no state/8 states x 1/2/4/8/16 threads,
 #          -prof gc at 1 thread, latency, cross-thread, scale, eviction at scale,
 #          end to end 1/16 routes x 1/8/32 threads, through HttpClient 4.5 and HttpClient 5
@@ -53,7 +55,7 @@ case "$MODE" in
   quick) OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 1s);  LATENCY_OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 2s); E2E_OPTS=(-f 1 -wi 5 -i 3 -w 1s -r 1s) ;;
   smoke) OPTS=(-f 1 -wi 0 -i 1 -r 100ms -foe true); LATENCY_OPTS=("${OPTS[@]}"); E2E_OPTS=("${OPTS[@]}") ;;
   full)  OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 1s);  LATENCY_OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 2s); E2E_OPTS=("${OPTS[@]}") ;;
-  -h|--help|help) sed -n '2,38p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help|help) sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [quick|smoke|full]" >&2; exit 2 ;;
 esac
 

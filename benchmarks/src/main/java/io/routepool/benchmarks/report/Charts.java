@@ -232,7 +232,7 @@ final class Charts {
         chart.getStyler().setYAxisLogarithmic(true);
         chart.getStyler().setPlotGridVerticalLinesVisible(true);
         chart.getStyler().setOverlapped(true); // points on their percentile, not spread like bars
-        chart.getStyler().setLegendPosition(LegendPosition.InsideNW);
+        chart.getStyler().setLegendPosition(LegendPosition.InsideSE); // tails are high: the lower right stays empty
         chart.getStyler().setLegendLayout(LegendLayout.Vertical);
         double min = Double.MAX_VALUE;
         double max = 0;
@@ -383,7 +383,8 @@ final class Charts {
             rows.removeIf(r -> !pools.contains(r.pool()));
             List<String> categories = new ArrayList<>(usable.keySet());
             String refLabel = Report.label(reference);
-            CategoryChart chart = baseChart(xTitle, "throughput ÷ " + refLabel + "'s (higher is better)");
+            CategoryChart chart = baseChart(xTitle, (refLabel.length() > 20 ? "throughput ÷ the reference's"
+                    : "throughput ÷ " + refLabel + "'s") + " (higher is better)");
             chart.getStyler().setLabelsVisible(true);
             chart.getStyler().setLabelsPosition(0.04);
             chart.getStyler().setLabelsRotation(0);
