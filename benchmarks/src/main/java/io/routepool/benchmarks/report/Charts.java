@@ -443,6 +443,10 @@ final class Charts {
             }
             chart.getStyler().setYAxisMin(0.0);
             chart.getStyler().setYAxisMax(axisTop);
+            if (pools.size() > 5) { // one legend row below the plot would run off the image
+                chart.getStyler().setLegendPosition(LegendPosition.OutsideE);
+                chart.getStyler().setLegendLayout(LegendLayout.Vertical);
+            }
             if (categories.size() > 4 && categories.stream().anyMatch(c -> c.length() > 16)) {
                 chart.getStyler().setXAxisLabelRotation(12); // long labels side by side would run into each other
             }
@@ -522,9 +526,13 @@ final class Charts {
             Graphics2D w = (Graphics2D) g.create();
             w.setComposite(AlphaComposite.getInstance(AlphaComposite.SRC_OVER, 0.16f));
             w.setColor(SMOKE_RED);
-            w.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 64));
             String text = "SMOKE RUN · NOT FOR QUOTING";
-            int tw = w.getFontMetrics().stringWidth(text);
+            double diagonal = Math.hypot(WIDTH, height * 0.6);
+            Font font = new Font(Font.SANS_SERIF, Font.BOLD, 64);
+            int tw = w.getFontMetrics(font).stringWidth(text);
+            font = font.deriveFont((float) (64 * Math.min(1, 0.8 * diagonal / tw))); // the whole text inside the image
+            w.setFont(font);
+            tw = w.getFontMetrics().stringWidth(text);
             w.transform(AffineTransform.getRotateInstance(-Math.atan2(height * 0.6, WIDTH), WIDTH / 2.0, top + height / 2.0));
             w.drawString(text, (WIDTH - tw) / 2, top + height / 2 + 22);
             w.dispose();
