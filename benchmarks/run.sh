@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite's one command: builds what it needs, runs JMH, writes JSON, prints a table of
-# ratios (routepool ÷ each peer) and draws PNG charts.
+# ratios (routepool ÷ each peer) and draws PNG charts (each pool's throughput ÷ the pool routepool
+# replaces, linear, with error bars; HikariCP's bag, which is not keyed, on a chart of its own).
 #
 #   benchmarks/run.sh [quick|smoke|full]        (default: quick)
 #
@@ -14,9 +15,12 @@
 #            end to end through HttpClient 5 classic and async at 1/8/32 threads x 1/16 routes, each
 #            vs HttpClient 5's manager with STRICT, LAX, OFFLOCK (5 s warm-up; ~8 of the minutes)
 #            anchors (clock read, lock, route lookup: what a lease + release is made of)
-#   smoke  every benchmark and every pool once, one 100 ms iteration, minimal parameters;
-#          fails on any benchmark error (what CI runs to keep the suite from rotting)   ~ 1-2 min
-#   full   the whole matrix, -f 3 -wi 5 -i 5 -w 1s -r 1s (figures worth quoting)  ~ 4.5 hours on 2 cores
+#   smoke  every benchmark and every pool once, one 100 ms iteration without warm-up, minimal
+#          parameters; fails on any benchmark error. It checks that the suite runs: its numbers are
+#          NOT FOR QUOTING, and its summary, console output and charts say so.
+#          ~ 4.5 min on 2 cores from a fresh clone, build included (measured on a busy machine)
+#   full   the whole matrix, -f 3 -wi 5 -i 5 -w 1s -r 1s (figures worth quoting)  ~ 6 hours on 2 cores
+#          (estimated from the per-fork times of recorded runs: ~11 s per fork of 10 s of iterations)
 #          (every pool x routes 1/20/1000 x ample/scarce x no state/8 states x 1/2/4/8/16 threads,
 #          -prof gc at 1 thread, latency, cross-thread, scale, eviction at scale,
 #          end to end 1/16 routes x 1/8/32 threads, through HttpClient 4.5 and HttpClient 5
@@ -51,9 +55,13 @@ case "$MODE" in
   quick) OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 1s);  LATENCY_OPTS=(-f 1 -wi 2 -i 3 -w 1s -r 2s); E2E_OPTS=(-f 1 -wi 5 -i 3 -w 1s -r 1s) ;;
   smoke) OPTS=(-f 1 -wi 0 -i 1 -r 100ms -foe true); LATENCY_OPTS=("${OPTS[@]}"); E2E_OPTS=("${OPTS[@]}") ;;
   full)  OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 1s);  LATENCY_OPTS=(-f 3 -wi 5 -i 5 -w 1s -r 2s); E2E_OPTS=("${OPTS[@]}") ;;
-  -h|--help|help) sed -n '2,37p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+  -h|--help|help) sed -n '2,40p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
   *) echo "usage: $0 [quick|smoke|full]" >&2; exit 2 ;;
 esac
+
+SMOKE_WARNING='!! SMOKE RUN, NOT FOR QUOTING: no warm-up, one 100 ms iteration per benchmark. It checks that every
+!! benchmark runs; its scores, ratios and charts measure nothing. For figures: benchmarks/run.sh quick (or full).'
+[[ "$MODE" == smoke ]] && echo "$SMOKE_WARNING"
 
 START=$SECONDS
 if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
@@ -168,6 +176,7 @@ echo "load:    $(cut -d' ' -f1-3 /proc/loadavg) at end; wall time $((SECONDS - S
 echo
 echo "== report (${OUT#"$ROOT"/})"
 "$JAVA" -cp "$JAR" io.routepool.benchmarks.report.Report "$OUT"
+[[ "$MODE" == smoke ]] && echo && echo "$SMOKE_WARNING"
 if [[ ${#FAILED[@]} -gt 0 ]]; then
   echo "!! failed steps: ${FAILED[*]}" >&2
   exit 1

@@ -1,14 +1,19 @@
 package io.routepool.benchmarks;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.routepool.benchmarks.report.Report;
+import java.awt.image.BufferedImage;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openjdk.jmh.results.RunResult;
@@ -22,8 +27,8 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 /**
  * Keeps the suite from rotting under {@code mvn verify} (what CI runs): every benchmark method runs
  * every one of its pools for one 20 ms iteration, in this JVM (no fork: these are not measurements),
- * and the report reads the JSON and draws its charts. {@code benchmarks/run.sh smoke} does the same
- * with forked JVMs.
+ * and the report reads the JSON and draws its charts, labelling every table and chart as a smoke run
+ * that is not for quoting. {@code benchmarks/run.sh smoke} does the same with forked JVMs.
  */
 class BenchmarkSmokeTest {
 
@@ -110,10 +115,42 @@ class BenchmarkSmokeTest {
         assertTrue(summary.contains("## HttpClient5ClassicBenchmark"), summary);
         assertTrue(summary.contains("## HttpClient5AsyncBenchmark"), summary);
         assertTrue(summary.contains("HttpClient 5 OFFLOCK (rp ÷ peer)"), summary);
-        assertTrue(summary.contains("## Targets of the issue"), summary);
-        assertTrue(Files.size(dir.resolve("scarce-latency.png")) > 1000);
-        assertTrue(Files.size(dir.resolve("end-to-end.png")) > 1000);
-        assertTrue(Files.size(dir.resolve("end-to-end-hc5-classic.png")) > 1000);
-        assertTrue(Files.size(dir.resolve("end-to-end-hc5-async.png")) > 1000);
+        assertTrue(summary.contains("## Key figures"), summary);
+
+        // one unwarmed 20 ms iteration: every table and chart must say it is not for quoting
+        assertTrue(summary.contains("SMOKE RUN, NOT FOR QUOTING: no warm-up, one 20 ms iteration"), summary);
+        for (String line : summary.split("\n")) {
+            if (line.startsWith("#")) {
+                assertTrue(line.endsWith("(smoke run: not for quoting)"), line);
+            }
+        }
+        // user-facing words only: no internal labels of goals or tickets
+        Matcher jargon = Pattern.compile("(?i)target|issue|\\bT[1-9]\\b").matcher(summary);
+        assertFalse(jargon.find(), () -> "'" + jargon.group() + "' in the summary:\n" + summary);
+
+        for (String chart : new String[] {"lease-release-1-route-scarce", "lease-release-1-route-scarce-8-states",
+            "unkeyed-bag", "cross-thread", "scarce-latency", "route-scale", "state-scale", "end-to-end",
+            "end-to-end-hc5-classic", "end-to-end-hc5-async"}) {
+            Path png = dir.resolve(chart + ".png");
+            assertTrue(summary.contains("](" + chart + ".png)"), chart + " not in the summary");
+            BufferedImage image = ImageIO.read(png.toFile());
+            assertTrue(hasWarningBand(image), chart + ".png has no smoke-run band");
+        }
+        assertTrue(summary.contains("First come, first served (routepool, HttpCore5 Strict)"), summary);
+    }
+
+    /** The red "not for quoting" band drawn above the plot: a run of its colour in the image's top rows. */
+    private static boolean hasWarningBand(BufferedImage image) {
+        int red = 0xB00020;
+        for (int y = 0; y < Math.min(160, image.getHeight()); y++) {
+            int run = 0;
+            for (int x = 0; x < image.getWidth(); x++) {
+                run = (image.getRGB(x, y) & 0xFFFFFF) == red ? run + 1 : 0;
+                if (run > 200) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }

@@ -26,11 +26,15 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code summary.md}: per benchmark, every configuration with routepool's score and, for each
  *       peer, its score and the ratio routepool ÷ peer (± the propagated 99.9 % error); allocation per
- *       operation ({@code -prof gc}); scarce-mode latency percentiles; the issue's targets, each
- *       with the measured value and met / missed by how much;</li>
- *   <li>PNG charts (XChart, headless).</li>
+ *       operation ({@code -prof gc}); scarce-mode latency percentiles; key figures, each with what
+ *       is better;</li>
+ *   <li>PNG charts (XChart, headless, see {@link Charts}): throughput relative to the pool routepool
+ *       replaces, on a linear scale with error bars, each with its caption drawn into the image.</li>
  * </ul>
- * The summary is also printed to stdout.
+ * The summary is also printed to stdout. A smoke run (no warm-up, one iteration: what
+ * {@code run.sh smoke} and {@code BenchmarkSmokeTest} do) says so in every table heading, in the
+ * summary's first lines and in every chart image: its numbers check that the benchmarks run and are
+ * not for quoting.
  *
  * <pre>java -cp benchmarks/target/benchmarks.jar io.routepool.benchmarks.report.Report &lt;results dir&gt;</pre>
  *
@@ -93,7 +97,7 @@ public final class Report {
                         + " HttpHost hash, route lookup in a ConcurrentHashMap)");
     }
 
-    /** The 5 percentiles of the issue, plus the median's neighbours for context. */
+    /** The latency percentiles shown: median, tail, and the single worst sample. */
     static final String[][] PERCENTILES = {
         {"50.0", "p50"}, {"90.0", "p90"}, {"99.0", "p99"}, {"99.9", "p99.9"}, {"99.99", "p99.99"}, {"100.0", "max"},
     };
@@ -104,7 +108,8 @@ public final class Report {
     /** One benchmark result (one configuration of one pool). */
     record Result(String clazz, String method, String mode, int threads, Map<String, String> params, String pool,
                   double score, double error, String unit, Map<String, Double> percentiles, long samples,
-                  Double allocPerOp, Double allocPerOpError, String jdk, String vm) {
+                  Double allocPerOp, Double allocPerOpError, String jdk, String vm,
+                  int forks, int warmupIterations, int iterations, String iterationTime) {
 
         String configKey() {
             return clazz + "|" + mode + "|" + params + "|" + threads;
@@ -141,8 +146,10 @@ public final class Report {
             return null;
         }
         String machine = readMachine(dir);
-        List<String> charts = Charts.draw(results, dir);
-        String summary = summary(dir.getFileName().toString(), machine, results, charts);
+        String runName = dir.toAbsolutePath().normalize().getFileName().toString();
+        Run run = Run.of(runName, machine, results);
+        List<Charts.Drawn> charts = Charts.draw(results, dir, run);
+        String summary = summary(run, machine, results, charts);
         Files.writeString(dir.resolve("summary.md"), summary, StandardCharsets.UTF_8);
         return summary;
     }
@@ -221,7 +228,14 @@ public final class Report {
         return new Result(clazz, method, String.valueOf(r.get("mode")), (int) number(r.get("threads")), params,
                 pool == null ? "-" : pool, number(metric.get("score")), number(metric.get("scoreError")),
                 String.valueOf(metric.get("scoreUnit")), percentiles, samples, alloc, allocError,
-                String.valueOf(r.get("jdkVersion")), String.valueOf(r.get("vmName")));
+                String.valueOf(r.get("jdkVersion")), String.valueOf(r.get("vmName")),
+                (int) orZero(r.get("forks")), (int) orZero(r.get("warmupIterations")),
+                (int) orZero(r.get("measurementIterations")), String.valueOf(r.get("measurementTime")));
+    }
+
+    private static double orZero(Object o) {
+        double d = number(o);
+        return Double.isFinite(d) ? d : 0;
     }
 
     static double number(Object o) {
@@ -249,18 +263,67 @@ public final class Report {
 
     // ================================================================== summary
 
-    static String summary(String runName, String machine, List<Result> results, List<String> charts) {
+    /**
+     * What kind of run the results come from. A smoke run is one named so ({@code run.sh smoke}, or
+     * {@code run: smoke} in machine.txt), or one whose every benchmark ran one iteration without
+     * warm-up (what {@code BenchmarkSmokeTest} does): its numbers are not measurements.
+     */
+    record Run(String name, boolean smoke, String iterationTime) {
+
+        static final String NOT_FOR_QUOTING = "not for quoting";
+
+        static Run of(String name, String machine, List<Result> results) {
+            boolean named = name.startsWith("smoke")
+                    || machine.lines().anyMatch(l -> l.matches("run:\\s+smoke\\b.*"));
+            boolean unwarmedSingle = !results.isEmpty() && results.stream()
+                    .allMatch(r -> r.warmupIterations() == 0 && Math.max(1, r.forks()) * r.iterations() <= 1);
+            String time = results.stream().map(Result::iterationTime).filter(t -> !"null".equals(t))
+                    .collect(Collectors.groupingBy(t -> t, LinkedHashMap::new, Collectors.counting()))
+                    .entrySet().stream().max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse("short");
+            return new Run(name, named || unwarmedSingle, time);
+        }
+
+        /** The warning a smoke run's summary, console output and every chart carry. */
+        String warning() {
+            return "SMOKE RUN, " + NOT_FOR_QUOTING.toUpperCase(Locale.ROOT) + ": no warm-up, one " + iterationTime
+                    + " iteration per benchmark. It only checks that every benchmark runs; its scores, ratios and"
+                    + " charts measure nothing (an unwarmed JIT, a single short sample), so do not compare pools with"
+                    + " them. For figures, run `benchmarks/run.sh quick` (ratios of 2× or more) or `full`.";
+        }
+
+        /** Appended to every table heading of a smoke run ("" otherwise). */
+        String tag() {
+            return smoke ? " (smoke run: " + NOT_FOR_QUOTING + ")" : "";
+        }
+
+        /**
+         * How the given results were measured, for a chart's subtitle: "1 fork × 3 iterations of 1 s after
+         * 2 warm-up iterations" (several such, most frequent first, when the rows mix them).
+         */
+        static String shape(List<Result> rows) {
+            Map<String, Long> shapes = rows.stream().collect(Collectors.groupingBy(r -> {
+                int forks = Math.max(1, r.forks());
+                return forks + (forks == 1 ? " fork × " : " forks × ") + r.iterations()
+                        + (r.iterations() == 1 ? " iteration of " : " iterations of ") + r.iterationTime()
+                        + (r.warmupIterations() == 0 ? ", no warm-up"
+                        : " after " + r.warmupIterations() + " warm-up iteration" + (r.warmupIterations() == 1 ? "" : "s"));
+            }, LinkedHashMap::new, Collectors.counting()));
+            return shapes.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .map(Map.Entry::getKey).collect(Collectors.joining("; "));
+        }
+    }
+
+    static String summary(Run run, String machine, List<Result> results, List<Charts.Drawn> charts) {
         StringBuilder md = new StringBuilder();
-        md.append("# routepool benchmarks: ").append(runName).append("\n\n");
+        md.append("# routepool benchmarks: ").append(run.name()).append(run.tag()).append("\n\n");
+        if (run.smoke()) {
+            md.append("> **").append(run.warning()).append("**\n\n");
+        }
         if (!machine.isEmpty()) {
             md.append("```\n").append(machine).append("\n```\n\n");
         } else {
             Result any = results.get(0);
             md.append("JDK ").append(any.jdk()).append(" (").append(any.vm()).append(")\n\n");
-        }
-        if (runName.startsWith("smoke")) {
-            md.append("**Smoke run: one 100 ms iteration without warm-up, to check that every benchmark runs. ")
-                    .append("These numbers are not measurements; do not quote them.**\n\n");
         }
         md.append("Scores are JMH means ± JMH's 99.9 % confidence half-width (Student's t over the iterations: with ")
                 .append("3 iterations of 1 fork that is about 18 standard deviations, so the ± is wide; none with 1 iteration). ")
@@ -271,6 +334,7 @@ public final class Report {
         List<Result> plain = results.stream().filter(r -> !r.isGc()).collect(Collectors.toList());
         List<Result> gc = results.stream().filter(Result::isGc).collect(Collectors.toList());
 
+        StringBuilder sections = new StringBuilder();
         Set<String> classes = new LinkedHashSet<>(CLASSES.keySet());
         plain.forEach(r -> classes.add(r.clazz()));
         for (String clazz : classes) {
@@ -279,24 +343,29 @@ public final class Report {
                 continue;
             }
             if (rows.stream().allMatch(r -> r.pool().equals("-"))) {
-                md.append(plainTable(clazz, rows));
+                sections.append(plainTable(clazz, rows));
             } else if (rows.stream().allMatch(r -> r.mode().equals("sample"))) {
-                md.append(percentileTable(clazz, rows));
+                sections.append(percentileTable(clazz, rows));
             } else {
-                md.append(ratioTable(clazz, rows));
+                sections.append(ratioTable(clazz, rows));
             }
         }
         if (!gc.isEmpty()) {
-            md.append(allocationTable(gc));
+            sections.append(allocationTable(gc));
         }
-        md.append(Targets.check(results));
+        sections.append(KeyFigures.table(results, run));
         if (!charts.isEmpty()) {
-            md.append("## Charts\n\n");
-            for (String chart : charts) {
-                md.append("![").append(chart).append("](").append(chart).append(")\n");
+            sections.append("## Charts\n\n");
+            for (Charts.Drawn chart : charts) {
+                sections.append("![").append(chart.file()).append("](").append(chart.file()).append(")\n\n")
+                        .append(chart.caption()).append("\n\n");
             }
-            md.append('\n');
         }
+        // every table heading of a smoke run says what it is, so that no table is quoted out of context
+        for (String line : sections.toString().split("\n", -1)) {
+            md.append(line.startsWith("## ") ? line + run.tag() : line).append('\n');
+        }
+        md.setLength(md.length() - 1);
         return md.toString();
     }
 
