@@ -221,7 +221,7 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
 
     /**
      * The constructor every other one ends in. The superclass is built with its least constructor, over a
-     * connection factory that creates nothing and an operator that connects nothing ({@link SuperclassPool}).
+     * connection factory that creates nothing and an operator that connects nothing ({@code SuperclassPool}).
      */
     @SuppressWarnings("this-escape") // the clean-up action holds the pool and the flag, never this
     protected RoutePoolConnectionManager(final Builder b) {
