@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -46,23 +47,27 @@ import org.apache.http.conn.ssl.SSLConnectionSocketFactory;
 import org.apache.http.impl.conn.ConnectionShutdownException;
 import org.apache.http.impl.conn.DefaultHttpClientConnectionOperator;
 import org.apache.http.impl.conn.ManagedHttpClientConnectionFactory;
+import org.apache.http.impl.conn.PoolingHttpClientConnectionManager;
 import org.apache.http.pool.ConnPoolControl;
+import org.apache.http.pool.PoolEntryCallback;
 import org.apache.http.pool.PoolStats;
 import org.apache.http.protocol.HttpContext;
 import org.apache.http.util.Args;
 
 /**
- * A drop-in replacement for HttpClient 4.5's {@code PoolingHttpClientConnectionManager}, backed by
- * routepool's lock-light {@link KeyedPool}. It has the same public constructors and methods, so changing
- * the class name is the whole migration:
+ * A drop-in replacement for HttpClient 4.5's {@link PoolingHttpClientConnectionManager}, backed by
+ * routepool's lock-light {@link KeyedPool}. It is a subclass of it, with the same public constructors, and
+ * overrides every public and protected method, so changing the class name is the whole migration, code typed to
+ * {@code PoolingHttpClientConnectionManager} (fields, Spring {@code @Bean} methods) included:
  *
  * <pre>{@code
- * CloseableHttpClient client = HttpClients.custom()
- *         .setConnectionManager(new RoutePoolConnectionManager())   // was: new PoolingHttpClientConnectionManager()
- *         .build();
+ * PoolingHttpClientConnectionManager cm = new RoutePoolConnectionManager(); // was: new PoolingHttpClientConnectionManager()
+ * CloseableHttpClient client = HttpClients.custom().setConnectionManager(cm).build();
  * }</pre>
  *
- * Options HttpClient's class cannot express are set with {@link #builder()}.
+ * Options HttpClient's class cannot express are set with {@link #builder()}. The superclass's own pool is never
+ * used: it is built empty, over a connection factory that creates nothing ({@code SuperclassPool} says why that is
+ * safe), and none of the superclass's methods is called.
  *
  * <h2>Same as HttpClient 4.5</h2>
  * <ul>
@@ -85,8 +90,9 @@ import org.apache.http.util.Args;
  *   <li>An idle connection unused for longer than validateAfterInactivity is stale-checked before reuse.</li>
  *   <li>{@link #shutdown()} (and {@link #close()}) shuts leased connections down abruptly, closes idle
  *       ones, fails waiters; it is idempotent, and later requests get an {@link IllegalStateException}.
- *       A manager that becomes unreachable without being shut down is shut down from a daemon thread once the
- *       garbage collector finds it unreachable (a phantom reference; HttpClient uses {@code finalize()}).</li>
+ *       A manager that becomes unreachable without being shut down is shut down by {@link #finalize()}, as
+ *       HttpClient's, and where finalization is off ({@code --finalization=disabled}) from a daemon thread once
+ *       the garbage collector finds it unreachable (a phantom reference).</li>
  *   <li>{@code setMaxPerRoute(route, max)}: {@code max >= 0} sets the route's limit (0 blocks the route),
  *       {@code max < 0} removes it. {@code getStats(route)} registers the route in {@link #getRoutes()}
  *       until the next {@code closeIdle}/{@code closeExpired} sweep.</li>
@@ -127,13 +133,15 @@ import org.apache.http.util.Args;
  *       is using.</li>
  *   <li><b>Diagnostics</b>: leases record their borrower; self-deadlocks, leaked leases, stuck waiters and
  *       state mismatches are reported (README "Diagnostics"); see {@link #getLeases()}, {@link #getCounters()}.</li>
- *   <li>The protected {@code enumAvailable}/{@code enumLeased} hooks of HttpClient's class (which take
- *       HttpCore {@code PoolEntry} callbacks) are not provided.</li>
+ *   <li>The protected {@link #enumAvailable}/{@link #enumLeased} hooks run their callback on a snapshot of
+ *       routepool's entries, outside any lock (HttpClient's run it under the pool lock): an available entry may be
+ *       leased by a request while the callback runs. The protected {@link #leaseConnection} (which takes a future of
+ *       HttpClient's internal {@code CPoolEntry}) is not used and throws {@link UnsupportedOperationException}.</li>
  * </ul>
  *
  * <p>All methods are thread-safe.
  */
-public class RoutePoolConnectionManager
+public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManager
         implements HttpClientConnectionManager, ConnPoolControl<HttpRoute>, Closeable {
 
     private static final Log LOG = LogFactory.getLog(RoutePoolConnectionManager.class);
@@ -211,9 +219,13 @@ public class RoutePoolConnectionManager
                 .timeToLive(timeToLive, timeUnit));
     }
 
-    /** The constructor every other one ends in. */
+    /**
+     * The constructor every other one ends in. The superclass is built with its least constructor, over a
+     * connection factory that creates nothing and an operator that connects nothing ({@code SuperclassPool}).
+     */
     @SuppressWarnings("this-escape") // the clean-up action holds the pool and the flag, never this
     protected RoutePoolConnectionManager(final Builder b) {
+        super(SuperclassPool.OPERATOR, SuperclassPool.CONNECTIONS, SuperclassPool.TIME_TO_LIVE, SuperclassPool.TIME_UNIT);
         Objects.requireNonNull(b, "builder");
         this.configData = new ConfigData();
         this.configData.setDefaultSocketConfig(b.defaultSocketConfig);
@@ -261,6 +273,21 @@ public class RoutePoolConnectionManager
             throw LeaseExceptions.refused(ex);
         }
         return new PoolConnectionRequest(this, this.pool, this.configData, this.isShutDown, route, lease);
+    }
+
+    /**
+     * Not used: this manager leases through {@link #requestConnection}, whose request waits in routepool's pool.
+     * HttpClient's {@code requestConnection} passes this method a future of its own pool's internal
+     * {@code CPoolEntry}, which no routepool manager ever makes (the raw {@link Future} is that method's erasure:
+     * {@code CPoolEntry} is package-private to HttpClient).
+     *
+     * @throws UnsupportedOperationException always
+     */
+    @Override
+    @SuppressWarnings("rawtypes")
+    protected HttpClientConnection leaseConnection(final Future future, final long timeout, final TimeUnit timeUnit) {
+        throw new UnsupportedOperationException("RoutePoolConnectionManager leases through requestConnection(route, state)"
+                + ".get(timeout, unit); it has no future of HttpClient's CPoolEntry to lease from");
     }
 
     private ConnectionProxy proxyOf(final HttpClientConnection conn) {
@@ -391,6 +418,17 @@ public class RoutePoolConnectionManager
         shutdown();
     }
 
+    /**
+     * As HttpClient's: a manager the garbage collector found unreachable without {@link #shutdown()} is shut down
+     * (our shutdown: routepool's pool). Where finalization is disabled, the phantom reference registered at
+     * construction does the same; whichever runs first does it, once. The superclass's {@code finalize()} is not
+     * called: it would only call {@link #shutdown()} again, and its own pool holds nothing.
+     */
+    @Override
+    protected void finalize() {
+        shutdown();
+    }
+
     @Override
     public void closeIdleConnections(final long idleTimeout, final TimeUnit timeUnit) {
         Args.notNull(timeUnit, "Time unit");
@@ -400,6 +438,36 @@ public class RoutePoolConnectionManager
     @Override
     public void closeExpiredConnections() {
         this.pool.closeExpired();
+    }
+
+    /**
+     * Runs {@code callback} on each idle connection of routepool's pool, as an HttpCore {@code PoolEntry} (a
+     * snapshot, most recently released first per route). Connections the callback closed ({@code entry.close()})
+     * leave the pool before this returns (one maintenance pass). Unlike HttpClient's, the callback runs outside any
+     * lock: a request may lease an entry of the snapshot meanwhile, and closing it then fails that request's I/O.
+     */
+    @Override
+    protected void enumAvailable(final PoolEntryCallback<HttpRoute, ManagedHttpClientConnection> callback) {
+        boolean closed = false;
+        for (final PoolEntry<HttpRoute, PooledConnection> e : this.pool.availableEntries()) {
+            final PoolEntryView view = new PoolEntryView(e);
+            callback.process(view);
+            closed |= view.isClosed();
+        }
+        if (closed) {
+            this.pool.maintain(); // drops idle entries whose connection is closed (the factory's isOpen)
+        }
+    }
+
+    /**
+     * Runs {@code callback} on each leased connection of routepool's pool, as an HttpCore {@code PoolEntry} (a
+     * snapshot). Closing one fails its holder's I/O; the holder's release then frees it.
+     */
+    @Override
+    protected void enumLeased(final PoolEntryCallback<HttpRoute, ManagedHttpClientConnection> callback) {
+        for (final PoolEntry<HttpRoute, PooledConnection> e : this.pool.leasedEntries()) {
+            callback.process(new PoolEntryView(e));
+        }
     }
 
     // ================================================================== limits and stats
@@ -464,6 +532,7 @@ public class RoutePoolConnectionManager
     }
 
     /** The routes that have a route pool (a copy). */
+    @Override
     public Set<HttpRoute> getRoutes() {
         return this.pool.getRoutes();
     }
@@ -501,39 +570,48 @@ public class RoutePoolConnectionManager
 
     // ================================================================== configuration
 
+    @Override
     public SocketConfig getDefaultSocketConfig() {
         return this.configData.getDefaultSocketConfig();
     }
 
+    @Override
     public void setDefaultSocketConfig(final SocketConfig defaultSocketConfig) {
         this.configData.setDefaultSocketConfig(defaultSocketConfig);
     }
 
+    @Override
     public ConnectionConfig getDefaultConnectionConfig() {
         return this.configData.getDefaultConnectionConfig();
     }
 
+    @Override
     public void setDefaultConnectionConfig(final ConnectionConfig defaultConnectionConfig) {
         this.configData.setDefaultConnectionConfig(defaultConnectionConfig);
     }
 
+    @Override
     public SocketConfig getSocketConfig(final HttpHost host) {
         return this.configData.getSocketConfig(host);
     }
 
+    @Override
     public void setSocketConfig(final HttpHost host, final SocketConfig socketConfig) {
         this.configData.setSocketConfig(host, socketConfig);
     }
 
+    @Override
     public ConnectionConfig getConnectionConfig(final HttpHost host) {
         return this.configData.getConnectionConfig(host);
     }
 
+    @Override
     public void setConnectionConfig(final HttpHost host, final ConnectionConfig connectionConfig) {
         this.configData.setConnectionConfig(host, connectionConfig);
     }
 
     /** @see #setValidateAfterInactivity(int) */
+    @Override
     public int getValidateAfterInactivity() {
         return this.validateAfterInactivityMs;
     }
@@ -543,6 +621,7 @@ public class RoutePoolConnectionManager
      * out; a value {@code <= 0} disables the check. A failed check closes the connection and the request
      * goes on, within the same connection request timeout.
      */
+    @Override
     public void setValidateAfterInactivity(final int ms) {
         this.validateAfterInactivityMs = ms;
         this.pool.setValidateAfterInactivity(ms, TimeUnit.MILLISECONDS);

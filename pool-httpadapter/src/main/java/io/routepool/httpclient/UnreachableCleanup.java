@@ -18,6 +18,8 @@ import org.apache.commons.logging.LogFactory;
  * <p>Why not {@code finalize()}, as HttpClient 4.5's own manager does: finalization is deprecated for removal
  * (JEP 421) and can be turned off ({@code --finalization=disabled}); a finalizer also resurrects its object and
  * runs in any subclass that overrides it. A phantom reference is never resurrected and works on every Java from 8.
+ * (The manager, a subclass of HttpClient's, inherits a {@code finalize()} all the same; it overrides it to run the
+ * same registration's {@link Registration#clean()} through {@code shutdown()}, so whichever comes first runs it.)
  *
  * <p>How: each registration is a {@link PhantomReference} to the owner, kept reachable by {@link #PENDING} until
  * it runs (a reference that is itself unreachable is never enqueued). The action must not hold the owner, or the
