@@ -560,7 +560,7 @@ class StormTest {
             return String.format("storm %s: %d threads x %d iterations on %d connections (%d per route) in %d ms;"
                     + " outcomes %s; interrupts sent %d; connections created %d; max held %d, open %d;"
                     + " stats samples %d (total stats summed over maxTotal, non-atomic by design: %d%s); end: %s, %d leased entries, %d granted to callers that gave up (%d still"
-                    + " leased), %d lost connections; errors %d%s",
+                    + " leased), %d lost connections; unexpected %d%s",
                     impl, WAITERS, ITERATIONS, MAX_TOTAL, MAX_PER_ROUTE, millis, outcomes, interruptsSent.sum(),
                     conns.size(), maxHeld.get(), maxLive.get(), statsSamples.get(), totalStatsOverLimit.get(),
                     firstTotalOverLimit == null ? "" : ", first " + firstTotalOverLimit, finalTotals, leasedAtEnd,
