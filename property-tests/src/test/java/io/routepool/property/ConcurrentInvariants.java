@@ -56,7 +56,7 @@ final class ConcurrentInvariants {
         @Override
         public String toString() {
             return "started " + started + ", served " + served + ", timed out " + timedOut + ", cancelled " + cancelled
-                    + ", factory failures " + failed + ", interrupted " + interrupted + ", refused (closed) " + refusedClosed
+                    + ", injected factory faults " + failed + ", interrupted " + interrupted + ", refused (closed) " + refusedClosed
                     + ", invalid releases refused " + invalidReleasesRefused + ", samples " + samples
                     + ", violations " + violations.size() + ", unexpected " + unexpected.size();
         }

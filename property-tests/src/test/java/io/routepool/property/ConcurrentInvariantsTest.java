@@ -13,9 +13,14 @@ class ConcurrentInvariantsTest {
     @Test
     void limitsHoldAndEveryLeaseEndsAndEveryConnectionClosesOnce() throws InterruptedException {
         long seed = Differential.baseSeed();
-        ConcurrentInvariants.Result r = ConcurrentInvariants.run(RoutePoolWorld.PoolMaker.REAL, seed,
-                Duration.ofSeconds(4L * Differential.factor()), 8);
-        System.out.println("ConcurrentInvariantsTest seed " + seed + ": " + r);
+        ConcurrentInvariants.Result r;
+        long reports;
+        try (CapturedPoolLogs logs = CapturedPoolLogs.start()) {
+            r = ConcurrentInvariants.run(RoutePoolWorld.PoolMaker.REAL, seed, Duration.ofSeconds(4L * Differential.factor()), 8);
+            logs.assertOnlyReports();
+            reports = logs.reports();
+        }
+        System.out.println("ConcurrentInvariantsTest seed " + seed + ": " + r + ", pool reports " + reports);
         assertThat(r.unexpected).isEmpty();
         assertThat(r.violations).isEmpty();
         // the run exercised what it claims to

@@ -20,10 +20,14 @@ class DifferentialAgainstHttpCoreTest {
         int sequences = 3000 * Differential.factor();
         System.out.println("DifferentialAgainstHttpCoreTest: " + sequences + " sequences from seed " + seed);
         Differential.Coverage coverage = new Differential.Coverage();
-        Differential.search(seed, sequences, 60, false,
-                        cfg -> new RoutePoolWorld(cfg, RoutePoolWorld.PoolMaker.REAL, 1_000),
-                        HttpCoreWorld::new, coverage)
-                .ifPresent(c -> fail(c.report("routepool", "HttpCore 4.4")));
+        try (CapturedPoolLogs logs = CapturedPoolLogs.start()) {
+            Differential.search(seed, sequences, 60, false,
+                            cfg -> new RoutePoolWorld(cfg, RoutePoolWorld.PoolMaker.REAL, 1_000),
+                            HttpCoreWorld::new, coverage)
+                    .ifPresent(c -> fail(c.report("routepool", "HttpCore 4.4")));
+            logs.assertOnlyReports();
+            coverage.counts.put("pool reports", (int) logs.reports());
+        }
         System.out.println("coverage: " + coverage);
         assertThat(coverage.get("lease: created")).as("coverage of lease: created in %s", coverage).isGreaterThan(20);
         assertThat(coverage.get("lease: reused")).as("coverage of lease: reused in %s", coverage).isGreaterThan(20);

@@ -18,10 +18,14 @@ class TimeModelTest {
         int sequences = 3000 * Differential.factor();
         System.out.println("TimeModelTest: " + sequences + " sequences from seed " + seed);
         Differential.Coverage coverage = new Differential.Coverage();
-        Differential.search(seed, sequences, 60, true,
-                        cfg -> new RoutePoolWorld(cfg, RoutePoolWorld.PoolMaker.REAL, 1),
-                        ModelWorld::new, coverage)
-                .ifPresent(c -> fail(c.report("routepool", "reference model")));
+        try (CapturedPoolLogs logs = CapturedPoolLogs.start()) {
+            Differential.search(seed, sequences, 60, true,
+                            cfg -> new RoutePoolWorld(cfg, RoutePoolWorld.PoolMaker.REAL, 1),
+                            ModelWorld::new, coverage)
+                    .ifPresent(c -> fail(c.report("routepool", "reference model")));
+            logs.assertOnlyReports();
+            coverage.counts.put("pool reports", (int) logs.reports());
+        }
         System.out.println("coverage: " + coverage);
         assertThat(coverage.get("lease: created")).as("coverage of lease: created in %s", coverage).isGreaterThan(20);
         assertThat(coverage.get("lease: reused")).as("coverage of lease: reused in %s", coverage).isGreaterThan(20);
