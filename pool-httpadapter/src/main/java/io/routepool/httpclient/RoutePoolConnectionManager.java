@@ -426,7 +426,9 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
      */
     @Override
     protected void finalize() {
-        shutdown();
+        if (this.cleanup != null) { // null: the constructor threw (a builder option refused) after the superclass's ran
+            shutdown();
+        }
     }
 
     @Override
