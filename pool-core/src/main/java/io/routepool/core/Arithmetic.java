@@ -55,6 +55,20 @@ final class Arithmetic {
         return saturatedNanos(timeout, unit);
     }
 
+    /**
+     * A builder option's duration that must not be negative, saturated to nanoseconds.
+     *
+     * @param zeroMeans what 0 means for the option, for the message
+     * @throws IllegalArgumentException negative, naming the option
+     */
+    static long nonNegativeOption(Duration d, String option, String zeroMeans) {
+        long nanos = saturatedNanos(java.util.Objects.requireNonNull(d, option));
+        if (nanos < 0) {
+            throw new IllegalArgumentException(option + " must be >= 0 (0 = " + zeroMeans + "), was " + d);
+        }
+        return nanos;
+    }
+
     /** A duration where zero or less means "none": 0, else the saturated nanoseconds. */
     static long nonNegativeNanos(long time, TimeUnit unit) {
         requireUnit(unit);

@@ -108,11 +108,7 @@ public final class PoolBuilder<R, C> {
      * closed or becomes unreachable; the shared thread ends a minute after the last task is gone.
      */
     public PoolBuilder<R, C> maintenanceInterval(Duration interval) {
-        long nanos = Arithmetic.saturatedNanos(Objects.requireNonNull(interval, "maintenanceInterval"));
-        if (nanos < 0) {
-            throw new IllegalArgumentException("maintenanceInterval must be >= 0 (0 = no background maintenance), was " + interval);
-        }
-        this.maintenanceIntervalNanos = nanos;
+        this.maintenanceIntervalNanos = Arithmetic.nonNegativeOption(interval, "maintenanceInterval", "no background maintenance");
         return this;
     }
 
@@ -248,11 +244,7 @@ public final class PoolBuilder<R, C> {
      * finite timeout the caller gives is never changed, however long.
      */
     public PoolBuilder<R, C> maxLeaseWait(Duration maxWait) {
-        long nanos = Arithmetic.saturatedNanos(Objects.requireNonNull(maxWait, "maxLeaseWait"));
-        if (nanos < 0) {
-            throw new IllegalArgumentException("maxLeaseWait must be >= 0 (0 = wait forever), was " + maxWait);
-        }
-        this.maxLeaseWaitNanos = nanos;
+        this.maxLeaseWaitNanos = Arithmetic.nonNegativeOption(maxWait, "maxLeaseWait", "wait forever");
         return this;
     }
 

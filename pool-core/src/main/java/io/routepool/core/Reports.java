@@ -88,24 +88,27 @@ final class Reports {
     }
 
     static String reclaimed(String pool, LeaseInfo<?> info, long reclaimAfterNanos, String leakRemedy) {
-        StringBuilder b = head(pool, "Abandoned lease reclaimed", info.route(), ": connection " + info.connectionId()
-                + ", leased " + Texts.seconds(info.ageNanos()) + " ago");
-        Texts.detail(b, 2, Texts.safeString(info) + ", longer than reclaimAbandonedAfter ("
+        StringBuilder b = oneLease(pool, "Abandoned lease reclaimed", info, ", longer than reclaimAbandonedAfter ("
                 + Texts.seconds(reclaimAfterNanos) + ").");
-        Texts.frames(b, 4, "leased at", info.leaseSite());
         Texts.detail(b, 2, "Its connection was closed and its capacity freed; a later release by that thread is ignored.");
         remedy(b, leakRemedy);
         return b.toString();
     }
 
     static String leak(String pool, LeaseInfo<?> info, long leakThresholdNanos, String remedy) {
-        StringBuilder b = head(pool, "Connection leak suspected", info.route(), ": connection " + info.connectionId()
-                + ", leased " + Texts.seconds(info.ageNanos()) + " ago");
-        Texts.detail(b, 2, Texts.safeString(info) + ", not released within the leak threshold ("
+        StringBuilder b = oneLease(pool, "Connection leak suspected", info, ", not released within the leak threshold ("
                 + Texts.seconds(leakThresholdNanos) + "). Reported once per lease.");
-        Texts.frames(b, 4, "leased at", info.leaseSite());
         remedy(b, remedy);
         return b.toString();
+    }
+
+    /** The start of a report about one lease: its head, the lease with {@code why}, its lease site if captured. */
+    private static StringBuilder oneLease(String pool, String what, LeaseInfo<?> info, String why) {
+        StringBuilder b = head(pool, what, info.route(), ": connection " + info.connectionId() + ", leased "
+                + Texts.seconds(info.ageNanos()) + " ago");
+        Texts.detail(b, 2, Texts.safeString(info) + why);
+        Texts.frames(b, 4, "leased at", info.leaseSite());
+        return b;
     }
 
     /**
