@@ -2,9 +2,11 @@ package io.routepool.core;
 
 /**
  * The pool's clocks, bound when the pool is built: the {@link TimeSource} (expiry, validation, waits, reports)
- * and the lease clock that stamps lease times. With background maintenance the lease clock is a coarse clock
- * that maintenance refreshes every pass and releases refresh when it is a millisecond old, so a lease served
- * from the idle list reads no clock; without it, the lease clock is the time source itself.
+ * and the coarse clock that stamps lease and release times. On the system time source that is the {@link Ticker},
+ * so a lease and release served from the idle connections read no clock but where a check needs the exact time
+ * (an expiry, validation). On another time source (tests): with background maintenance, lease times come from a
+ * coarse clock that maintenance refreshes every pass and releases refresh when it is a millisecond old, and
+ * releases read the time source; without maintenance, both read the time source.
  */
 abstract class Clocks {
 
@@ -19,8 +21,18 @@ abstract class Clocks {
     }
 
     static Clocks of(TimeSource source, boolean coarse) {
+        if (source == SystemTimeSource.INSTANCE) {
+            return new Ticked(source);
+        }
         return coarse ? new Coarse(source) : new Direct(source);
     }
+
+    /**
+     * The time a release stamps as the entry's {@code updated} (and its expiry's start): coarse where the pool has a
+     * coarse clock. A keep-alive expiry computed from it is early by at most the clock's age: a connection may expire
+     * a millisecond before its keep-alive says, never after.
+     */
+    abstract long releaseTime();
 
     long now() {
         return source.nanoTime();
@@ -48,6 +60,11 @@ abstract class Clocks {
 
         @Override
         long leaseTime() {
+            return source.nanoTime();
+        }
+
+        @Override
+        long releaseTime() {
             return source.nanoTime();
         }
 
@@ -83,6 +100,13 @@ abstract class Clocks {
         }
 
         @Override
+        long releaseTime() {
+            long now = source.nanoTime();
+            released(now);
+            return now;
+        }
+
+        @Override
         void released(long now) {
             if (now - coarse.now >= COARSE_REFRESH_NANOS) {
                 coarse.now = now;
@@ -92,6 +116,36 @@ abstract class Clocks {
         @Override
         void maintained(long now) {
             coarse.now = now;
+        }
+
+        @Override
+        boolean isCoarse() {
+            return true;
+        }
+    }
+
+    /** On the system time source: lease and release times from the {@link Ticker}. */
+    private static final class Ticked extends Clocks {
+        Ticked(TimeSource source) {
+            super(source);
+        }
+
+        @Override
+        long leaseTime() {
+            return Ticker.now();
+        }
+
+        @Override
+        long releaseTime() {
+            return Ticker.now();
+        }
+
+        @Override
+        void released(long now) {
+        }
+
+        @Override
+        void maintained(long now) {
         }
 
         @Override

@@ -21,7 +21,7 @@ final class Closer<R, C> {
         for (RouteSegment<R, C> seg : p.segments.all()) {
             List<PoolEntry<R, C>> idle = new ArrayList<>();
             List<PoolEntry<R, C>> shut = new ArrayList<>();
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 PoolEntry<R, C> e;
                 while ((e = seg.detachOldestIdle()) != null) {
@@ -36,7 +36,7 @@ final class Closer<R, C> {
                     }
                 }
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
             p.connections.closeDetached(seg, idle); // idle connections are closed politely in either mode
             for (PoolEntry<R, C> e : shut) {

@@ -61,7 +61,7 @@ final class Connections<R, C> {
         PoolEntry<R, C> e = new PoolEntry<>(seg, id != 0 ? id : pool.nextId(), conn, now,
                 timeToLiveNanos > 0 ? Arithmetic.saturatedAdd(now, timeToLiveNanos) : PoolEntry.NEVER);
         boolean open;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             open = !pool.closed;
             if (open) {
@@ -69,7 +69,7 @@ final class Connections<R, C> {
                 LeaseLedger.lease(e, lessee.requester, lessee.isAsync(), now, lessee.leaseSite);
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         diagnostics.connectionCreated(seg.route, e.id());
         if (!open) {

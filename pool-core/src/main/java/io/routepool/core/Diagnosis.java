@@ -44,13 +44,13 @@ final class Diagnosis<R, C> {
     PoolStats routeStats(R route) {
         for (;;) {
             RouteSegment<R, C> seg = segments.getOrCreate(route);
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 if (!seg.isRetired()) {
                     return seg.stats(pool.defaultMaxPerRoute);
                 }
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
         }
     }
@@ -70,7 +70,7 @@ final class Diagnosis<R, C> {
             if (seg.leasedHint() == 0) { // racy hint: a route without leases needs no lock
                 continue;
             }
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 LeaseInfo<R> o = LeaseLedger.oldest(seg, now);
                 if (o != null && (oldest.isEmpty() || o.ageNanos() > oldest.get(0).ageNanos())) {
@@ -78,7 +78,7 @@ final class Diagnosis<R, C> {
                     oldest.add(o);
                 }
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
         }
         return oldest.isEmpty() ? null : oldest.get(0);
@@ -98,14 +98,14 @@ final class Diagnosis<R, C> {
             if (seg.leasedHint() == 0) { // racy hint; soundness rests on counting at least maxTotal leases of ours
                 continue;
             }
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 if (LeaseLedger.heldOnlyBy(seg, thread) < 0) {
                     return null;
                 }
                 mine.addAll(LeaseLedger.leases(seg, now));
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
         }
         if (mine.isEmpty() || mine.size() < pool.maxTotal) {
@@ -145,7 +145,7 @@ final class Diagnosis<R, C> {
         long now = clocks.now();
         RouteSegment<R, C> seg = segments.get(w.route);
         if (seg != null) {
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 if (!seg.isRetired()) {
                     t.routeStats = seg.stats(pool.defaultMaxPerRoute);
@@ -154,7 +154,7 @@ final class Diagnosis<R, C> {
                     t.idleOtherState = seg.idle.unusableBy(w.state);
                 }
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
         }
         if (t.routeStats == null) {

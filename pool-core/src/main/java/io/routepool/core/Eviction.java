@@ -60,7 +60,7 @@ final class Eviction<R, C> {
             if (best == null) {
                 return null;
             }
-            best.lock.lock();
+            best.lockExact();
             try {
                 if (pool.closed) {
                     return null;
@@ -70,7 +70,7 @@ final class Eviction<R, C> {
                     return victim;
                 }
             } finally {
-                best.lock.unlock();
+                best.unlockExact();
             }
         }
     }
@@ -82,7 +82,7 @@ final class Eviction<R, C> {
         for (Iterator<RouteSegment<R, C>> it = segments.idleSegments(); it.hasNext();) {
             RouteSegment<R, C> s = it.next();
             boolean drop;
-            s.lock.lock();
+            s.lockExact();
             try {
                 drop = segments.dropIfNoIdle(s);
                 PoolEntry<R, C> t = s.idle.oldest();
@@ -91,7 +91,7 @@ final class Eviction<R, C> {
                     bestUpdated = t.updated;
                 }
             } finally {
-                s.lock.unlock();
+                s.unlockExact();
             }
             if (drop) {
                 it.remove();
@@ -111,9 +111,9 @@ final class Eviction<R, C> {
             RouteSegment<R, C> best = lruSegment();
             RouteSegment<R, C> first = best == null || seg.order <= best.order ? seg : best;
             RouteSegment<R, C> second = first == seg ? best : seg;
-            first.lock.lock();
+            first.lockExact();
             if (second != null && second != first) {
-                second.lock.lock();
+                second.lockExact();
             }
             try {
                 if (decideLocked(seg, best, lessee, now, out)) {
@@ -121,9 +121,9 @@ final class Eviction<R, C> {
                 }
             } finally {
                 if (second != null && second != first) {
-                    second.lock.unlock();
+                    second.unlockExact();
                 }
-                first.lock.unlock();
+                first.unlockExact();
             }
         }
     }

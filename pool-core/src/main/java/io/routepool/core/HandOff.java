@@ -152,12 +152,12 @@ final class HandOff<R, C> {
         RouteSegment<R, C> seg = entry.segment;
         Waiter<R, C> w;
         Disposal d;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             w = placeLocked(seg, entry, true);
             d = disposal(entry, w);
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         finish(seg, entry, d, w, serveWaiters);
     }
@@ -170,7 +170,7 @@ final class HandOff<R, C> {
         RouteSegment<R, C> seg = entry.segment;
         Waiter<R, C> w = null;
         Disposal d;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             if (entry.is(PoolEntry.RECLAIMED)) {
                 return; // maintenance reclaimed it meanwhile: it closes it and frees its units
@@ -186,7 +186,7 @@ final class HandOff<R, C> {
             }
             d = disposal(entry, w);
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         finish(seg, entry, d, w, true);
     }
@@ -195,7 +195,7 @@ final class HandOff<R, C> {
     boolean takeGranted(PoolEntry<R, C> entry) {
         RouteSegment<R, C> seg = entry.segment;
         boolean shut;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             shut = entry.isShut();
             if (shut) {
@@ -204,7 +204,7 @@ final class HandOff<R, C> {
                 entry.takeGrant();
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         if (shut) {
             freeEntry(seg, entry);
@@ -215,14 +215,14 @@ final class HandOff<R, C> {
     /** Closes a lessee's entry that failed its checks and passes its units on. */
     void discardLeased(PoolEntry<R, C> e) {
         RouteSegment<R, C> seg = e.segment;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             if (e.is(PoolEntry.RECLAIMED)) {
                 return; // maintenance reclaimed it while it was being checked: it closes it and frees its units
             }
             seg.unlinkForClosing(e);
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         if (e.is(PoolEntry.RELEASING)) { // owned by us now: no other thread changes it
             calls.close(e, CloseMode.GRACEFUL);
@@ -272,7 +272,7 @@ final class HandOff<R, C> {
         Waiter<R, C> heir = null;
         Waiter<R, C> retry = null;
         boolean unitReturned = false;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             if (closed != null) {
                 seg.uncountClosed(closed);
@@ -291,7 +291,7 @@ final class HandOff<R, C> {
                 retry = retryOneLocked(seg);
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         if (heir != null) {
             heir.wake();
@@ -310,13 +310,13 @@ final class HandOff<R, C> {
     /** Frees only a route unit (its pool unit went elsewhere, or never existed). */
     void freeRouteUnit(RouteSegment<R, C> seg, RouteUnit from) {
         Waiter<R, C> retry;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             seg.uncount(from);
             seg.freeRouteUnit();
             retry = retryOneLocked(seg);
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         if (retry != null) {
             retry.wake();
@@ -327,7 +327,7 @@ final class HandOff<R, C> {
     void closedVictim(PoolEntry<R, C> victim, boolean victimOwnsRouteUnit) {
         RouteSegment<R, C> seg = victim.segment;
         Waiter<R, C> retry = null;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             victim.toClosed();
             if (victimOwnsRouteUnit) {
@@ -335,7 +335,7 @@ final class HandOff<R, C> {
                 retry = retryOneLocked(seg);
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         if (retry != null) {
             retry.wake();
@@ -354,11 +354,11 @@ final class HandOff<R, C> {
     /** A RETRY grant that its waiter could not use goes to the next route waiter, if the route has room. */
     void passRetry(RouteSegment<R, C> seg) {
         Waiter<R, C> retry;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             retry = retryOneLocked(seg);
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         if (retry != null) {
             retry.wake();

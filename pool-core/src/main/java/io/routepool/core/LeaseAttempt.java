@@ -64,7 +64,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
             queued = false;
             long now = p.clocks.leaseTime();
             Object jfrWaitEvent = waitStartNanos == Clocks.UNSET && timeoutNanos != 0 ? p.diagnostics.jfrBeginWait() : null;
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 s.decide(seg, p.pool, p.clocks, state, requester, isAsync(), now, leaseSite, timeoutNanos != 0,
                         mismatchCounted, canReportSelfDeadlock(), p.settings.failOnSelfDeadlock);
@@ -72,7 +72,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
                     queueOnRoute(seg, jfrWaitEvent);
                 }
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
             PoolEntry<R, C> e = afterRouteStep(seg, s);
             if (e != null || queued) {
@@ -188,7 +188,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
      * then the queue's), so that the route's pending count never shows a waiter that is not yet queued.
      */
     private boolean queueForCapacity(RouteSegment<R, C> seg, Object jfrWaitEvent) {
-        seg.lock.lock();
+        seg.lockExact();
         try {
             if (seg.isRetired() || seg.allocated() >= seg.max(p.pool.defaultMaxPerRoute)) {
                 return false; // the route filled up meanwhile: wait on it instead
@@ -209,7 +209,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
                 p.capacity.lock.unlock();
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
     }
 
@@ -247,12 +247,12 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
             throws TimeoutException, IOException {
         if (lru != null && lru.segment == seg && canUse(state, lru.state())) {
             RouteSegment<R, C> vs = lru.segment;
-            vs.lock.lock();
+            vs.lockExact();
             try {
                 vs.reuseDetached(lru);
                 LeaseLedger.lease(lru, requester, isAsync(), p.clocks.leaseTime(), leaseSite);
             } finally {
-                vs.lock.unlock();
+                vs.unlockExact();
             }
             p.handOff.freeRouteUnit(seg, RouteUnit.RESERVED);
             PoolEntry<R, C> e = checkOut(lru);

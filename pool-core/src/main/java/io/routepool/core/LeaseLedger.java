@@ -43,6 +43,29 @@ final class LeaseLedger {
     }
 
     /**
+     * Without a lock, right after a lock-free claim (the entry is LEASED|FRESH, so nobody else reads these as this
+     * lease's yet): the new lease, then FRESH cleared.
+     */
+    static void leaseClaimed(PoolEntry<?, ?> e, Thread borrower, long now, Throwable site) {
+        e.borrower = borrower;
+        e.asyncLease = false;
+        e.leasedAt = now;
+        e.firstSeenLeased = Clocks.UNSET;
+        e.leaseSite = site;
+        e.leakReported = false;
+        e.fastReuses++;
+        e.leaseStarted();
+    }
+
+    /** Without a lock, by the lessee before its lock-free release: as {@link #release}. */
+    static void releasing(PoolEntry<?, ?> e) {
+        e.borrower = null;
+        if (e.leaseSite != null) {
+            e.leaseSite = null;
+        }
+    }
+
+    /**
      * Under seg.lock: claims the route's most recently released idle entry that {@code state} can use (see
      * {@link IdleIndex#claim}) for a new lease and records it, or returns null. Every claim goes through here, so
      * none can hand out an entry that still carries its previous lease's holder and time.

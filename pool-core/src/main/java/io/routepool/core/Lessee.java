@@ -101,14 +101,14 @@ abstract class Lessee<R, C> extends Waiter<R, C> {
      * frees the route unit) if the route went over its limit while the waiter waited.
      */
     final boolean reservedToLeased(RouteSegment<R, C> seg, boolean enforceLimit) {
-        seg.lock.lock();
+        seg.lockExact();
         try {
             if (!enforceLimit || seg.allocated() <= seg.max(p.pool.defaultMaxPerRoute)) {
                 seg.reservedToLeased();
                 return true;
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         p.handOff.freeRouteUnit(seg, RouteUnit.RESERVED);
         return false;
@@ -212,11 +212,11 @@ abstract class Lessee<R, C> extends Waiter<R, C> {
             p.handOff.freeRouteUnit(segment, RouteUnit.RESERVED);
         } else {
             RouteSegment<R, C> seg = segment;
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 seg.waiters.withdraw(this);
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
         }
     }

@@ -60,7 +60,7 @@ final class LimitChanges<R, C> {
     private void apply(RouteSegment<R, C> seg) {
         List<PoolEntry<R, C>> surplus;
         List<Waiter<R, C>> retries = new ArrayList<>();
-        seg.lock.lock();
+        seg.lockExact();
         try {
             int max = seg.max(p.pool.defaultMaxPerRoute);
             surplus = Eviction.surplusLocked(seg, max);
@@ -71,7 +71,7 @@ final class LimitChanges<R, C> {
                 room--;
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         p.connections.closeDetached(seg, surplus);
         for (Waiter<R, C> w : retries) {

@@ -80,7 +80,7 @@ final class MaintenancePass<R, C> {
 
     private void maintainRoute(RouteSegment<R, C> seg, long now, List<PoolEntry<R, C>> probes) {
         RouteFindings<R, C> f = new RouteFindings<>();
-        seg.lock.lock();
+        seg.lockExact();
         try {
             if (seg.isRetired()) {
                 return;
@@ -90,7 +90,7 @@ final class MaintenancePass<R, C> {
             findStuckWaiters(seg, now, f);
             f.stats = seg.stats(p.pool.defaultMaxPerRoute);
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         p.connections.closeDetached(seg, f.doomed);
         for (int i = 0; i < f.reclaim.size(); i++) {
@@ -135,20 +135,26 @@ final class MaintenancePass<R, C> {
     private void findLeases(RouteSegment<R, C> seg, long now, RouteFindings<R, C> f) {
         for (PoolEntry<R, C> e = seg.leasedEntries.head(), next; e != null; e = next) {
             next = e.next;
-            if (!e.is(PoolEntry.LEASED)) {
-                continue;
+            int w = e.word(); // one lease, judged by its generation: a lock-free release and claim may end it meanwhile
+            if (!PoolEntry.isSettledLease(w)) {
+                continue; // not a lease, or a lock-free claim still writing it (then it is new)
             }
             if (p.clocks.isCoarse() && e.firstSeenLeased == Clocks.UNSET) {
                 e.firstSeenLeased = now;
             }
             long age = judgedAge(e, now);
             if (settings.reclaimAfterNanos > 0 && age >= settings.reclaimAfterNanos) {
-                f.reclaimInfo.add(LeaseLedger.info(e, now));
-                seg.reclaim(e); // still counted in leased until its units are freed
-                f.reclaim.add(e);
+                LeaseInfo<R> info = LeaseLedger.info(e, now);
+                if (seg.reclaim(e, w)) { // still counted in leased until its units are freed
+                    f.reclaimInfo.add(info);
+                    f.reclaim.add(e);
+                }
             } else if (settings.leakThresholdNanos > 0 && age >= settings.leakThresholdNanos && !e.leakReported) {
-                e.leakReported = true;
-                f.leaks.add(LeaseLedger.info(e, now));
+                LeaseInfo<R> info = LeaseLedger.info(e, now);
+                if (e.word() == w) { // the same lease still: its fields were this lease's
+                    e.leakReported = true;
+                    f.leaks.add(info);
+                }
             }
         }
     }
@@ -196,14 +202,14 @@ final class MaintenancePass<R, C> {
                 }
                 continue;
             }
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 if (!e.is(PoolEntry.IDLE)) {
                     continue; // leased meanwhile: its lessee checks it
                 }
                 seg.detachIdle(e);
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
             p.calls.close(e, CloseMode.GRACEFUL);
             p.handOff.freeEntry(seg, e);
@@ -231,7 +237,7 @@ final class MaintenancePass<R, C> {
                 return;
             }
             RouteSegment<R, C> seg = e.segment;
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 if (!e.is(PoolEntry.IDLE) || now - e.updated < probeAfter) {
                     continue; // leased, or released again, meanwhile
@@ -242,7 +248,7 @@ final class MaintenancePass<R, C> {
                 seg.startProbe(e);
                 e.lastProbed = now;
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
             boolean keep = false;
             try {
@@ -276,7 +282,7 @@ final class MaintenancePass<R, C> {
     private void returnProbed(RouteSegment<R, C> seg, PoolEntry<R, C> e, boolean keep) {
         Waiter<R, C> w = null;
         HandOff.Disposal d = HandOff.Disposal.CLOSE;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             seg.endProbe(e); // in one critical section with its placement: stats never miss it
             if (keep) {
@@ -284,7 +290,7 @@ final class MaintenancePass<R, C> {
                 d = HandOff.disposal(e, w);
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         p.handOff.finish(seg, e, d, w, true);
     }

@@ -24,6 +24,8 @@ public final class PoolBuilder<R, C> {
     TimeSource timeSource = TimeSource.system();
     Executor asyncExecutor = ForkJoinPool.commonPool();
     ReuseOrder reuseOrder = ReuseOrder.LIFO;
+    /** Spots per route for the lock-free path (a power of two); tests set 1 so that every thread shares one. */
+    int spots = RouteSegment.SPOTS;
 
     static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofSeconds(1);
     static final Duration DEFAULT_LEAK_THRESHOLD = Duration.ofMinutes(5);
@@ -90,6 +92,15 @@ public final class PoolBuilder<R, C> {
     /** Runs the I/O of {@link KeyedPool#leaseAsync} leases (create, close, validate). Default: the common pool. */
     public PoolBuilder<R, C> asyncExecutor(Executor executor) {
         this.asyncExecutor = Objects.requireNonNull(executor, "asyncExecutor");
+        return this;
+    }
+
+    /** Package-private, for tests: the number of spots per route (a power of two, at least 1). */
+    PoolBuilder<R, C> spots(int n) {
+        if (n < 1 || Integer.bitCount(n) != 1) {
+            throw new IllegalArgumentException("spots must be a power of two, was " + n);
+        }
+        this.spots = n;
         return this;
     }
 

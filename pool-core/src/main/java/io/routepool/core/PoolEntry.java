@@ -1,5 +1,7 @@
 package io.routepool.core;
 
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
+
 /**
  * A pooled connection and its bookkeeping: the handle a lease returns and a release takes back.
  * The same object is handed out again each time its connection is reused.
@@ -15,22 +17,25 @@ package io.routepool.core;
  * @param <R> route
  * @param <C> connection
  */
-public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
+public final class PoolEntry<R, C> extends PaddedLinked<PoolEntry<R, C>> {
 
     /** Marks an unbounded deadline. */
     public static final long NEVER = Long.MAX_VALUE;
 
     /*
-     * The state word. One private int, changed only by the transition methods below, each under the route
-     * segment's lock (asserted). The low four bits are the state; the bits above are reserved for a generation
-     * count (zero today), which the lock-free hit path will bump per lease so that a judgement made on one lease
-     * (a probe, a reclaim) can never apply to the next one. "Counted" says which of the segment's counters holds
-     * the entry's route unit; every entry but a CLOSED one holds one route unit and one pool unit.
+     * The state word: bits 0-3 the state, bit 4 FRESH, bits 5-31 a generation count, bumped by every transition
+     * that starts a lease (into LEASED or GRANTED from a state that is not a lease), so that a judgement made on
+     * one lease (maintenance's reclaim, a parker taking its entry back) can never apply to the next one (no ABA).
+     * "Counted" says which of the segment's counters holds the entry's route unit; every entry but a CLOSED one
+     * holds one route unit and one pool unit.
      *
      *   state          list     counted   owner                     legal next states
      *   LEASED         leased   leased    one lessee                IDLE, GRANTED, RELEASING (release), DETACHED
      *                                                               (placed as a permit's victim), RECLAIMED,
-     *                                                               LEASED_SHUT (close IMMEDIATE), RELEASING_SHUT
+     *                                                               LEASED_SHUT (close IMMEDIATE), RELEASING_SHUT,
+     *                                                               PARKED (the lock-free release)
+     *   PARKED         leased   leased    nobody: idle, claimable   LEASED (claimed by CAS, or taken back by its
+     *                                     by CAS without a lock     parker), IDLE (captured into the index)
      *   GRANTED        leased   leased    a waiter not yet woken    LEASED (taken), IDLE, GRANTED, RELEASING,
      *                                                               DETACHED (given back), GRANTED_SHUT
      *   LEASED_SHUT    leased   leased    one lessee; closed by     RELEASING_SHUT
@@ -49,8 +54,20 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
      * (*) A DETACHED entry that is a permit's victim has passed its units to the waiter holding the permit,
      * which counts them as its own lease's and closes the victim before it creates its connection.
      *
-     * A release requires LEASED, so a second release (the entry is IDLE, GRANTED to a waiter, or leased again
-     * by someone else and thus LEASED under another lease, see the generation note) is refused.
+     * Who may change the word, and how. Under the segment's lock, every transition but those below is a plain
+     * volatile write: the states it leaves (IDLE, GRANTED, DETACHED, PROBING, RELEASING...) are the lock's. Without
+     * the lock, by CAS only (see RouteSegment, "The lock-free hit path"):
+     *   PARKED -> LEASED|FRESH  a lease claims it (generation + 1), writes the lease's fields, then clears FRESH
+     *                           with an ordered store; while FRESH is set nobody else writes the word (maintenance
+     *                           skips the entry, close(IMMEDIATE) waits for the bit to clear);
+     *   LEASED -> PARKED        its lessee releases it (same generation);
+     *   PARKED -> LEASED        its parker takes it back for the locked path (CAS on the exact word it parked, so
+     *                           a claim and release in between make it fail);
+     * and, under the lock but racing those: PARKED -> IDLE (capture), LEASED -> RECLAIMED and LEASED -> LEASED_SHUT,
+     * each a CAS.
+     *
+     * A release requires LEASED, so a second release (the entry is IDLE, PARKED, GRANTED to a waiter, or leased
+     * again by someone else and thus LEASED under another generation) is refused.
      */
     static final int LEASED = 1;
     static final int GRANTED = 2;
@@ -63,10 +80,17 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
     static final int RELEASING_SHUT = 9;
     static final int RECLAIMED = 10;
     static final int CLOSED = 11;
+    static final int PARKED = 12;
     private static final int STATE_BITS = 0xF;
+    /** Set while a lock-free claim writes the new lease's fields. */
+    private static final int FRESH = 0x10;
+    private static final int GENERATION_ONE = 0x20;
 
-    /** Guarded by the segment's lock; see the table above. */
-    private int word;
+    @SuppressWarnings("rawtypes")
+    private static final AtomicIntegerFieldUpdater<PoolEntry> WORD = AtomicIntegerFieldUpdater.newUpdater(PoolEntry.class, "word");
+
+    /** See the table above. */
+    private volatile int word;
 
     /** The entry's route pool, whose lock guards the state word, the links and the lease fields. */
     final RouteSegment<R, C> segment;
@@ -75,8 +99,8 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
     private final long created;
     private final long validityDeadline;
 
-    // Written by the lessee before release (or by the pool under segment.lock);
-    // published to the next lessee by segment.lock.
+    // Written by the lessee before release (or by the pool under segment.lock); published to the next lessee by
+    // segment.lock, or, on the lock-free path, by the release's CAS on the word and the claim's CAS that reads it.
     private Object state;
     long updated;
     long expiry;
@@ -102,6 +126,11 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
     boolean leakReported;
     /** When maintenance last probed this idle connection (guarded by the segment's lock; read racily to order probes). */
     long lastProbed = Long.MIN_VALUE;
+    /**
+     * Lock-free claims of this entry not yet added to its segment's reused count: written by the claimer (while
+     * FRESH), folded into the segment's count under its lock when the entry leaves the leased list.
+     */
+    long fastReuses;
 
     PoolEntry(RouteSegment<R, C> segment, long id, C connection, long created, long validityDeadline) {
         this.segment = segment;
@@ -116,12 +145,30 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
 
     // ---------------------------------------------------------------- state transitions (under lock)
 
-    private int st() {
-        return word & STATE_BITS;
+    private static int st(int w) {
+        return w & STATE_BITS;
     }
 
+    private int st() {
+        return st(word);
+    }
+
+    private static boolean isLease(int state) {
+        return state == LEASED || state == GRANTED || state == LEASED_SHUT || state == GRANTED_SHUT;
+    }
+
+    /** The word {@code w} moved to {@code to}: a new lease bumps the generation; FRESH is cleared. */
+    private static int next(int w, int to) {
+        int gen = w & ~(STATE_BITS | FRESH);
+        if (isLease(to) && !isLease(st(w))) {
+            gen += GENERATION_ONE;
+        }
+        return gen | to;
+    }
+
+    /** Under the lock, from a state only the lock's holder changes (see the table). */
     private void move(int to) {
-        word = (word & ~STATE_BITS) | to;
+        word = next(word, to);
     }
 
     private void from(int to, int a) {
@@ -158,6 +205,7 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
             case RELEASING_SHUT: return "RELEASING_SHUT";
             case RECLAIMED: return "RECLAIMED";
             case CLOSED: return "CLOSED";
+            case PARKED: return "PARKED";
             default: throw new AssertionError(state);
         }
     }
@@ -187,6 +235,59 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
     boolean isShut() {
         int s = st();
         return s == LEASED_SHUT || s == GRANTED_SHUT;
+    }
+
+    // ---------------------------------------------------------------- the lock-free hit path (no lock)
+
+    /** The whole word, for a later CAS against exactly this value. */
+    int word() {
+        return word;
+    }
+
+    /** A word of a lease whose fields are written and that is not closed: what a lock-free release needs. */
+    static boolean isSettledLease(int w) {
+        return (w & (STATE_BITS | FRESH)) == LEASED;
+    }
+
+    static boolean isParked(int w) {
+        return st(w) == PARKED;
+    }
+
+    static int generation(int w) {
+        return w >>> 5;
+    }
+
+    /** A lease's fields are being written by a lock-free claim. */
+    boolean isFresh() {
+        return (word & FRESH) != 0;
+    }
+
+    /** PARKED (as read in {@code w}) to LEASED|FRESH: a lock-free claim; the caller writes the lease, then {@link #leaseStarted}. */
+    boolean claimParked(int w) {
+        return st(w) == PARKED && WORD.compareAndSet(this, w, next(w, LEASED) | FRESH);
+    }
+
+    /** The claimer has written the lease's fields: clears FRESH (an ordered store; nobody else writes the word meanwhile). */
+    void leaseStarted() {
+        WORD.lazySet(this, word & ~FRESH);
+    }
+
+    /** LEASED (as read in {@code w}, settled) to PARKED, same generation: the parked word, or 0 if the CAS failed. */
+    int park(int w) {
+        int parked = (w & ~STATE_BITS) | PARKED;
+        return isSettledLease(w) && WORD.compareAndSet(this, w, parked) ? parked : 0;
+    }
+
+    /** Its parker takes it back (PARKED as it parked it, to LEASED of the same lease); false if somebody took it. */
+    boolean unpark(int parked) {
+        return WORD.compareAndSet(this, parked, (parked & ~STATE_BITS) | LEASED);
+    }
+
+    /** Under the lock: PARKED to IDLE (into the index), or false if a claim or its parker took it first. */
+    boolean capture() {
+        assert segment.lock.isHeldByCurrentThread();
+        int w = word;
+        return st(w) == PARKED && WORD.compareAndSet(this, w, (w & ~STATE_BITS) | IDLE);
     }
 
     /** IDLE to LEASED: a lease claimed it from the idle index. */
@@ -252,24 +353,36 @@ public final class PoolEntry<R, C> extends Linked<PoolEntry<R, C>> {
         }
     }
 
-    /** close(IMMEDIATE) closed the connection of a leased or granted entry; false if it had already. */
+    /**
+     * close(IMMEDIATE) closes the connection of a leased or granted entry: true if it moved it to *_SHUT, false if
+     * it was not a lease (a parked entry's parker closes it on the locked path). Waits out a lock-free claim's FRESH.
+     */
     boolean shut() {
         assert segment.lock.isHeldByCurrentThread();
-        int s = st();
-        if (s == LEASED) {
-            move(LEASED_SHUT);
-            return true;
+        for (;;) {
+            int w = word;
+            if ((w & FRESH) != 0) {
+                Thread.yield();
+                continue;
+            }
+            int s = st(w);
+            if (s == GRANTED) {
+                word = next(w, GRANTED_SHUT); // a grant is the lock's
+                return true;
+            }
+            if (s != LEASED) {
+                return false;
+            }
+            if (WORD.compareAndSet(this, w, next(w, LEASED_SHUT))) {
+                return true;
+            }
         }
-        if (s == GRANTED) {
-            move(GRANTED_SHUT);
-            return true;
-        }
-        return false;
     }
 
-    /** LEASED to RECLAIMED: maintenance took the abandoned lease back. */
-    void reclaim() {
-        from(RECLAIMED, LEASED);
+    /** LEASED (exactly the lease judged in {@code w}) to RECLAIMED: maintenance took it back; false if it ended meanwhile. */
+    boolean reclaim(int w) {
+        assert segment.lock.isHeldByCurrentThread();
+        return isSettledLease(w) && WORD.compareAndSet(this, w, next(w, RECLAIMED));
     }
 
     /** Its connection is closed and its units are being freed: which counter held its route unit. */

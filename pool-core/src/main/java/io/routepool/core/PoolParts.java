@@ -23,7 +23,7 @@ final class PoolParts<R, C> {
         this.settings = new Settings(b);
         this.pool = new PoolState(b.maxTotal, b.defaultMaxPerRoute, b.validateAfterInactivityNanos);
         this.clocks = Clocks.of(b.timeSource, b.maintenanceIntervalNanos > 0);
-        this.segments = new Segments<>(b.reuseOrder == ReuseOrder.FIFO);
+        this.segments = new Segments<>(b.reuseOrder == ReuseOrder.FIFO, pool, b.spots);
         this.capacity = new CapacityQueue<>();
         this.eviction = new Eviction<>(segments, pool);
         this.diagnostics = new Diagnostics<>(b.listener, new Log(b.logger),

@@ -24,12 +24,12 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     // the parts the fast paths use, one hop from the façade
     private final Segments<R, C> segments;
     private final java.util.concurrent.ConcurrentHashMap<R, RouteSegment<R, C>> segmentMap;
-    private final TimeSource timeSource;
     private final Clocks clocks;
     private final LeaseLedger ledger;
     private final Connections<R, C> connections;
     private final PoolState pool;
     private final HandOff<R, C> handOff;
+    private final CapacityQueue<R, C> capacity;
     private final LimitChanges<R, C> limits;
     private final Sweeper<R, C> sweeper;
     private final MaintenancePass<R, C> maintenance;
@@ -41,12 +41,12 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         this.p = new PoolParts<>(b);
         this.segments = p.segments;
         this.segmentMap = p.segments.map();
-        this.timeSource = p.clocks.source;
         this.clocks = p.clocks;
         this.ledger = p.ledger;
         this.connections = p.connections;
         this.pool = p.pool;
         this.handOff = p.handOff;
+        this.capacity = p.capacity;
         this.limits = new LimitChanges<>(p);
         this.sweeper = new Sweeper<>(p);
         this.maintenance = new MaintenancePass<>(p);
@@ -106,16 +106,27 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         return null;
     }
 
+    /**
+     * The hit path: the parked entry in this thread's spot if its state is the one asked for (no lock; see
+     * RouteSegment, "The lock-free hit path"), else the route's idle index under its lock.
+     */
     private PoolEntry<R, C> claimIdle(RouteSegment<R, C> seg, Object state, Thread me, Throwable site) {
+        if (seg.fast) {
+            PoolEntry<R, C> e = seg.claimParked(seg.stripe(me), state);
+            if (e != null) {
+                LeaseLedger.leaseClaimed(e, me, clocks.leaseTime(), site);
+                return e;
+            }
+        }
         long now = clocks.leaseTime();
-        seg.lock.lock();
+        seg.lockExact();
         try {
             if (seg.isRetired() || pool.closed) {
                 return null;
             }
             return LeaseLedger.claim(seg, state, me, false, now, site);
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
     }
 
@@ -164,11 +175,14 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         if (seg.owner != segments) {
             throw new IllegalStateException("Entry " + entry + " was not leased from this pool");
         }
-        long now = timeSource.nanoTime();
-        clocks.released(now);
+        long now = clocks.releaseTime();
+        int stripe = seg.stripe(Thread.currentThread());
+        if (reusable && seg.fast && releaseParked(seg, entry, stripe, now, keepAliveNanos)) {
+            return;
+        }
         Waiter<R, C> w = null;
         HandOff.Disposal d;
-        seg.lock.lock();
+        seg.lockExact();
         try {
             if (entry.is(PoolEntry.RECLAIMED)) {
                 d = null;
@@ -177,24 +191,63 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
                     throw new IllegalStateException("Entry " + entry + " is not leased: released twice?");
                 }
                 LeaseLedger.release(entry);
+                seg.noteReleased(stripe, entry); // the last this thread released here, whatever becomes of it
                 if (entry.isShut() || !reusable) {
                     seg.unlinkForClosing(entry);
                 } else {
-                    entry.updated = now;
-                    long validity = entry.validityDeadlineNanos();
-                    entry.expiry = keepAliveNanos > 0 ? Math.min(Arithmetic.saturatedAdd(now, keepAliveNanos), validity) : validity;
+                    stamp(entry, now, keepAliveNanos);
                     w = handOff.placeLocked(seg, entry, false);
                 }
                 d = HandOff.disposal(entry, w);
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         if (d == null) {
             p.diagnosis.lateRelease(entry, now);
             return;
         }
         handOff.finish(seg, entry, d, w, true);
+    }
+
+    private static void stamp(PoolEntry<?, ?> entry, long now, long keepAliveNanos) {
+        entry.updated = now;
+        long validity = entry.validityDeadlineNanos();
+        entry.expiry = keepAliveNanos > 0 ? Math.min(Arithmetic.saturatedAdd(now, keepAliveNanos), validity) : validity;
+    }
+
+    /**
+     * The lock-free release (see RouteSegment, "The lock-free hit path"): files the entry in this thread's spot and
+     * parks it. False, with the entry still this caller's lease, when the locked path must release it: the entry is
+     * not a settled lease (a second release, reclaimed, closed by close(IMMEDIATE)), or, after the CAS, the route or
+     * pool needs the slow path (waiters, a limit, close) or another thread took the spot; the parker then takes its
+     * entry back. If somebody claimed or captured it first, the release is done.
+     */
+    private boolean releaseParked(RouteSegment<R, C> seg, PoolEntry<R, C> entry, int stripe, long now, long keepAliveNanos) {
+        int w = entry.word();
+        if (!PoolEntry.isSettledLease(w)) {
+            return false;
+        }
+        stamp(entry, now, keepAliveNanos);
+        LeaseLedger.releasing(entry);
+        PoolEntry<R, C> old = seg.spots.get(stripe);
+        if (old != entry) {
+            old = seg.spots.getAndSet(stripe, entry); // exactly the entry displaced, if another thread moved it
+        }
+        int parked = entry.park(w);
+        boolean stays = false;
+        boolean done = false;
+        if (parked != 0) { // else reclaimed or shut meanwhile: the locked path sorts it out
+            stays = seg.fast && capacity.count() == 0 && !pool.closed && !pool.overTotal() && seg.spots.get(stripe) == entry;
+            done = stays || !entry.unpark(parked);
+        }
+        if (old != null && old != entry && PoolEntry.isParked(old.word())) {
+            seg.demote(old); // we took its spot: nobody else can find it
+        }
+        if (done && !stays && capacity.count() != 0) {
+            handOff.serveCapacityFromIdle(); // captured into the index by another thread: it may serve a capacity waiter
+        }
+        return done;
     }
 
     // ================================================================== limits
@@ -354,6 +407,11 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     @Override
     public boolean isClosed() {
         return p.pool.closed;
+    }
+
+    /** The route's live segment, or null (for tests of the hit path). */
+    RouteSegment<R, C> segmentOf(R route) {
+        return segmentMap.get(route);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.routepool.core;
 
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -20,6 +21,25 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>{@code idle > 0} implies {@link #inIdleSegments} (see {@link Segments#idleSegments()});</li>
  *   <li>the segment leaves the pool's map only when {@link #isEmpty()}, and is then {@link #retired}.</li>
  * </ul>
+ *
+ * <h2>The lock-free hit path</h2>
+ * A lease that finds an idle connection, and its release, take no lock. A release ({@code RoutePool.release}) files
+ * the entry in this thread's {@link #spots spot} and parks it (LEASED to PARKED, one CAS on the entry's word); a lease
+ * ({@code RoutePool.lease}) claims the entry in its thread's spot (PARKED to LEASED, one CAS) if its state equals the
+ * one asked for. Nothing else is written: a parked entry stays in {@link #leasedEntries} and counted in
+ * {@code leased}, so the counters and lists above do not move on the hit path. In steady state each core writes only
+ * the entries it leases; the spots and {@link #fast} are read-mostly.
+ *
+ * <p>Everything under the lock sees parked entries as idle, exactly: {@link #lockExact} clears {@link #fast} and
+ * captures every parked entry into the idle index, by its release time, before the caller looks at anything
+ * ({@link #unlockExact} sets {@code fast} again if the route allows it). While {@code fast} is false no entry stays
+ * parked: a release reads {@code fast} after its CAS and, if it is false, takes its entry back and releases it under
+ * the lock. (The release writes its word, then reads {@code fast}; lockExact writes {@code fast}, then reads the
+ * words: one of the two sees the other, so no parked entry is missed and no waiter misses a release.) A release
+ * also checks, after its CAS, that its spot still holds its entry (another thread of the same stripe may have
+ * taken the spot); if not, it takes it back the same way. The spot's previous occupant, if it was still parked, is
+ * captured under the lock ({@link #demote}). So every parked entry is either in a spot of its segment, or about to
+ * be taken back by its parker, or being demoted.
  */
 final class RouteSegment<R, C> {
 
@@ -37,6 +57,25 @@ final class RouteSegment<R, C> {
 
     /** This route's own limit, or -1 for the pool default. Written under the segment map's bin lock; read racily. */
     volatile int maxOverride;
+
+    /** Default number of spots: a thread uses the one at its id modulo the number (a power of two). */
+    static final int SPOTS = 16;
+    /** Spots - 1. */
+    private final int stripeMask;
+    /**
+     * The last entry each stripe of threads released here (a hint: the entry's word is the truth). Written, volatile,
+     * by a release only when it changes; read by leases of the same stripe and by {@link #lockExact}. Null under
+     * FIFO reuse, which has no lock-free path.
+     */
+    final AtomicReferenceArray<PoolEntry<R, C>> spots;
+    /**
+     * True while the lock-free path may park and claim here: no route waiter, the route within its limit, the
+     * segment registered as holding idle entries (so eviction scans find parked ones), not retired, pool open.
+     * Written only under the lock: false by lockExact before it captures, recomputed by unlockExact. Read on every
+     * lock-free lease and release (the one read-mostly word of the route they read).
+     */
+    volatile boolean fast;
+    private final PoolState pool;
 
     /** Leased entries + creations in flight for a lessee + entries unlinked for closing by their lessee. */
     private int leased;
@@ -58,8 +97,11 @@ final class RouteSegment<R, C> {
     /** In the pool's list of segments that may have idle entries. */
     boolean inIdleSegments;
 
-    RouteSegment(Object owner, R route, int maxOverride, long order, boolean fifo) {
+    RouteSegment(Object owner, R route, int maxOverride, long order, boolean fifo, PoolState pool, int spotCount) {
         this.idle = new IdleIndex<>(lock, fifo);
+        this.spots = fifo ? null : new AtomicReferenceArray<>(spotCount);
+        this.stripeMask = spotCount - 1;
+        this.pool = pool;
         this.owner = owner;
         this.route = route;
         this.order = order;
@@ -73,6 +115,151 @@ final class RouteSegment<R, C> {
 
     private boolean held() {
         return lock.isHeldByCurrentThread();
+    }
+
+    // ---------------------------------------------------------------- locking with an exact view
+
+    /** Locks the segment with every parked entry captured into the idle index (see the class comment). */
+    void lockExact() {
+        lock.lock();
+        if (fast) {
+            fast = false; // parkers from now on take their entries back; those before are seen below
+            captureParked();
+        }
+    }
+
+    /** Sets {@link #fast} if the route allows the lock-free path now, and unlocks. */
+    void unlockExact() {
+        boolean allow = spots != null && !retired && inIdleSegments && waiters.size() == 0 && !pool.closed
+                && allocated <= max(pool.defaultMaxPerRoute);
+        if (allow != fast) {
+            fast = allow;
+        }
+        lock.unlock();
+    }
+
+    /**
+     * Captures the parked entries in the spots, pushed onto the idle index as its newest, among themselves by release
+     * time. Every entry already in the index was placed before they were parked: a placement under the lock after a
+     * park would have captured it first.
+     */
+    private void captureParked() {
+        assert held();
+        PoolEntry<R, C> a = null;
+        PoolEntry<R, C>[] more = null;
+        int n = 0;
+        for (int i = 0; i <= stripeMask; i++) {
+            PoolEntry<R, C> e = spots.get(i);
+            if (e == null || !e.capture()) {
+                continue;
+            }
+            if (n == 0) {
+                a = e;
+            } else {
+                if (more == null) {
+                    @SuppressWarnings("unchecked")
+                    PoolEntry<R, C>[] arr = (PoolEntry<R, C>[]) new PoolEntry<?, ?>[stripeMask + 1];
+                    more = arr;
+                    more[0] = a;
+                }
+                more[n] = e;
+            }
+            n++;
+        }
+        if (n == 1) {
+            intoIndex(a);
+        } else if (n > 1) {
+            for (int i = 1; i < n; i++) { // insertion sort by release time, oldest first
+                PoolEntry<R, C> e = more[i];
+                int j = i - 1;
+                while (j >= 0 && more[j].updated > e.updated) {
+                    more[j + 1] = more[j];
+                    j--;
+                }
+                more[j + 1] = e;
+            }
+            for (int i = 0; i < n; i++) {
+                intoIndex(more[i]);
+            }
+        }
+    }
+
+    /** A captured entry leaves the leased list for the idle index, as its newest entry. */
+    private void intoIndex(PoolEntry<R, C> e) {
+        unlinkLeased(e);
+        leased--;
+        idle.push(e);
+    }
+
+    /**
+     * Captures a parked entry that lost its spot to another entry of the same stripe (no-op if it is no longer
+     * parked), before the spots: the entry that took its spot was released after it.
+     */
+    void demote(PoolEntry<R, C> e) {
+        lock.lock();
+        try {
+            if (e.capture()) {
+                intoIndex(e);
+            }
+            if (fast) {
+                fast = false;
+                captureParked();
+            }
+        } finally {
+            unlockExact();
+        }
+    }
+
+    /** The spot of the current thread's stripe. */
+    int stripe(Thread t) {
+        return (int) t.getId() & stripeMask;
+    }
+
+    /**
+     * Without a lock: claims the parked entry in spot {@code i} if its state equals {@code state}, or returns null.
+     * The caller records the lease and calls {@link PoolEntry#leaseStarted}.
+     */
+    PoolEntry<R, C> claimParked(int i, Object state) {
+        PoolEntry<R, C> e = spots.get(i);
+        if (e == null) {
+            return null;
+        }
+        int w = e.word();
+        if (!PoolEntry.isParked(w)) {
+            return null;
+        }
+        Object s = e.state(); // read after the word: the claim's CAS fails if a lease came and went since
+        if (state == null ? s != null : !state.equals(s)) {
+            return null;
+        }
+        return e.claimParked(w) ? e : null;
+    }
+
+    /** Under the lock: the current thread's stripe last released {@code e} here (or on the locked path). */
+    void noteReleased(int i, PoolEntry<R, C> e) {
+        assert held();
+        if (spots != null && spots.get(i) != e) {
+            PoolEntry<R, C> old = spots.getAndSet(i, e);
+            if (old != null && old.capture()) {
+                intoIndex(old); // parked by a thread of the same stripe: it must not be lost with its spot
+            }
+        }
+    }
+
+    /** An entry leaves the leased list: its lock-free claims join the route's reused count. */
+    private void unlinkLeased(PoolEntry<R, C> e) {
+        leasedEntries.remove(e);
+        reused += e.fastReuses;
+        e.fastReuses = 0;
+    }
+
+    /** A closed entry leaves every spot that still names it (so that no spot keeps a closed connection reachable). */
+    private void forgetSpots(PoolEntry<R, C> e) {
+        if (spots != null) {
+            for (int i = 0; i <= stripeMask; i++) {
+                spots.compareAndSet(i, e, null);
+            }
+        }
     }
 
     // ---------------------------------------------------------------- reads (under the lock)
@@ -103,9 +290,14 @@ final class RouteSegment<R, C> {
         return leased;
     }
 
+    /** Idle entries handed to leases, including lock-free claims of entries still leased. */
     long reused() {
         assert held();
-        return reused;
+        long n = reused;
+        for (PoolEntry<R, C> e = leasedEntries.head(); e != null; e = e.next) {
+            n += e.fastReuses;
+        }
+        return n;
     }
 
     boolean isRetired() {
@@ -131,7 +323,12 @@ final class RouteSegment<R, C> {
      */
     PoolEntry<R, C> claimIdle(Object state) {
         assert held();
-        PoolEntry<R, C> e = idle.claim(state);
+        PoolEntry<R, C> e = affine(state);
+        if (e != null) {
+            idle.take(e);
+        } else {
+            e = idle.claim(state);
+        }
         if (e != null) {
             e.claim();
             leasedEntries.addFirst(e);
@@ -139,6 +336,22 @@ final class RouteSegment<R, C> {
             reused++;
         }
         return e;
+    }
+
+    /**
+     * Thread affinity on the locked path too: the idle entry the current thread's stripe released last here, if its
+     * state equals {@code state}; so a thread gets back the connection it used last, whichever path serves it.
+     */
+    private PoolEntry<R, C> affine(Object state) {
+        if (spots == null) {
+            return null;
+        }
+        PoolEntry<R, C> e = spots.get(stripe(Thread.currentThread()));
+        if (e == null || !e.is(PoolEntry.IDLE)) {
+            return null;
+        }
+        Object s = e.state();
+        return (state == null ? s == null : state.equals(s)) ? e : null;
     }
 
     /** A lease takes a route unit to create a connection (the pool unit was taken with it). */
@@ -194,14 +407,14 @@ final class RouteSegment<R, C> {
     /** A leased or granted entry leaves the leased list to be closed (still counted in leased until freed). */
     void unlinkForClosing(PoolEntry<R, C> e) {
         assert held();
-        leasedEntries.remove(e);
+        unlinkLeased(e);
         e.toReleasing();
     }
 
     /** A leased or granted entry becomes a permit's victim: its units pass to the waiter (leased stays). */
     void detachAsVictim(PoolEntry<R, C> e) {
         assert held();
-        leasedEntries.remove(e);
+        unlinkLeased(e);
         e.detach();
     }
 
@@ -209,7 +422,7 @@ final class RouteSegment<R, C> {
     void toIdle(PoolEntry<R, C> e, boolean countedLeased, boolean keepPosition) {
         assert held();
         if (countedLeased) {
-            leasedEntries.remove(e);
+            unlinkLeased(e);
             leased--;
         }
         e.toIdle();
@@ -252,11 +465,17 @@ final class RouteSegment<R, C> {
         e.detach();
     }
 
-    /** Maintenance takes an abandoned lease back (closed outside the lock, then freed as leased). */
-    void reclaim(PoolEntry<R, C> e) {
+    /**
+     * Maintenance takes back the abandoned lease it judged in word {@code w} (closed outside the lock, then freed as
+     * leased); false if that lease ended meanwhile.
+     */
+    boolean reclaim(PoolEntry<R, C> e, int w) {
         assert held();
-        leasedEntries.remove(e);
-        e.reclaim();
+        if (!e.reclaim(w)) {
+            return false;
+        }
+        unlinkLeased(e);
+        return true;
     }
 
     /** Gives back the count that held a unit; the caller then passes the unit on or frees it. */
@@ -275,6 +494,7 @@ final class RouteSegment<R, C> {
         assert held();
         uncount(e.countedLeased() ? RouteUnit.LEASED : RouteUnit.DETACHED);
         e.toClosed();
+        forgetSpots(e);
     }
 
     /** A route unit leaves the route. */

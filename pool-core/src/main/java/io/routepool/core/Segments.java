@@ -37,9 +37,14 @@ final class Segments<R, C> {
     private final AtomicLong retiredReused = new AtomicLong();
     /** Leases take the least recently released usable idle entry (else the most recently released). */
     private final boolean fifo;
+    private final PoolState pool;
 
-    Segments(boolean fifo) {
+    private final int spots;
+
+    Segments(boolean fifo, PoolState pool, int spots) {
         this.fifo = fifo;
+        this.pool = pool;
+        this.spots = spots;
     }
 
     RouteSegment<R, C> get(R route) {
@@ -55,7 +60,7 @@ final class Segments<R, C> {
     RouteSegment<R, C> getOrCreate(R route) {
         RouteSegment<R, C> seg = map.get(route);
         return seg != null ? seg : map.computeIfAbsent(route,
-                r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), order.incrementAndGet(), fifo));
+                r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), order.incrementAndGet(), fifo, pool, spots));
     }
 
     int size() {
@@ -76,13 +81,13 @@ final class Segments<R, C> {
      */
     void forEachLocked(Consumer<RouteSegment<R, C>> action) {
         for (RouteSegment<R, C> seg : map.values()) {
-            seg.lock.lock();
+            seg.lockExact();
             try {
                 if (!seg.isRetired()) {
                     action.accept(seg);
                 }
             } finally {
-                seg.lock.unlock();
+                seg.unlockExact();
             }
         }
     }
@@ -154,7 +159,7 @@ final class Segments<R, C> {
         Set<RouteSegment<R, C>> retiredIdle = null;
         synchronized (retiredReused) { // taken before any segment lock, as reusedTotal does
             for (RouteSegment<R, C> seg : map.values()) {
-                seg.lock.lock();
+                seg.lockExact();
                 try {
                     if (!seg.isRetired() && seg.isEmpty()) {
                         retiredReused.addAndGet(seg.retire());
@@ -168,7 +173,7 @@ final class Segments<R, C> {
                         }
                     }
                 } finally {
-                    seg.lock.unlock();
+                    seg.unlockExact();
                 }
             }
         }

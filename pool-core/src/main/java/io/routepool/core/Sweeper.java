@@ -32,7 +32,7 @@ final class Sweeper<R, C> {
     private void sweep(RouteSegment<R, C> seg, Rule rule) {
         List<PoolEntry<R, C>> victims = new ArrayList<>();
         List<PoolEntry<R, C>> others = new ArrayList<>();
-        seg.lock.lock();
+        seg.lockExact();
         try {
             for (PoolEntry<R, C> e = seg.idle.oldest(), prev; e != null; e = prev) {
                 prev = e.prev;
@@ -44,7 +44,7 @@ final class Sweeper<R, C> {
                 }
             }
         } finally {
-            seg.lock.unlock();
+            seg.unlockExact();
         }
         List<PoolEntry<R, C>> dead = new ArrayList<>();
         try {
@@ -55,7 +55,7 @@ final class Sweeper<R, C> {
             }
         } finally { // the detached victims are closed and their units freed, whatever happened above
             if (!dead.isEmpty()) {
-                seg.lock.lock();
+                seg.lockExact();
                 try {
                     for (PoolEntry<R, C> e : dead) {
                         if (e.is(PoolEntry.IDLE)) {
@@ -64,7 +64,7 @@ final class Sweeper<R, C> {
                         }
                     }
                 } finally {
-                    seg.lock.unlock();
+                    seg.unlockExact();
                 }
             }
             p.connections.closeDetached(seg, victims);

@@ -18,13 +18,3 @@ public interface TimeSource {
 }
 
 /** Shifted so that deadlines ({@code now + timeout}) cannot overflow for any realistic uptime. */
-enum SystemTimeSource implements TimeSource {
-    INSTANCE;
-
-    private static final long ORIGIN = System.nanoTime() - 1;
-
-    @Override
-    public long nanoTime() {
-        return System.nanoTime() - ORIGIN;
-    }
-}

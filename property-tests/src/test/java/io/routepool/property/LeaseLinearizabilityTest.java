@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
  * Linearizability of the leasing path with Lincheck: zero-timeout leases, releases (reusable or not, with
  * a state) and per-route stats, over 2 routes and 2 states, with limits that bind (2 per route, 3 in
  * total, so the per-route excess rule and the cross-route eviction both run), against the reference
- * model as the sequential specification. Sized for CI on 2 cores; {@code -Droutepool.property.factor=N}
+ * model as the sequential specification, with routepool's thread affinity (a lease takes the entry its thread released
+ * last on the route, if idle and of the state asked for, before HttpCore's rule). Sized for CI on 2 cores; {@code -Droutepool.property.factor=N}
  * runs N times more scenarios.
  *
  * <p>{@code getTotalStats} is deliberately absent: it sums route by route and is documented as not
@@ -107,11 +108,15 @@ public class LeaseLinearizabilityTest {
 
     /** The sequential specification: the reference model with the same operations. */
     public static class Spec {
+        /** Thread affinity in the model (see the class comment); off for {@link LifoSpec}. */
+        boolean affinity = true;
         private final ReferenceModel model = new ReferenceModel(MAX_PER_ROUTE, MAX_TOTAL, 0, 0, () -> 0L);
         private final Map<Integer, List<ReferenceModel.Entry>> held = new HashMap<>();
+        /** Thread affinity: the entry each thread released last on each route ("thread/route"). */
+        private final Map<String, ReferenceModel.Entry> lastReleased = new HashMap<>();
 
         public long lease(int thread, int route, int state) {
-            ReferenceModel.Entry e = model.lease(ROUTES[route], STATES[state]);
+            ReferenceModel.Entry e = model.lease(ROUTES[route], STATES[state], affinity ? lastReleased.get(thread + "/" + route) : null);
             if (e == null) {
                 return -1;
             }
@@ -126,12 +131,23 @@ public class LeaseLinearizabilityTest {
             }
             ReferenceModel.Entry e = mine.remove(pick % mine.size());
             e.state = STATES[state];
+            lastReleased.put(thread + "/" + java.util.Arrays.asList(ROUTES).indexOf(e.route), e);
             model.release(e, reusable, 0);
             return e.conn.serial;
         }
 
         public String stats(int route) {
             return model.stats(ROUTES[route]);
+        }
+    }
+
+    /**
+     * HttpCore's rule alone: what the pool does when every thread shares one spot per route, where the spot holds the
+     * route's last release and affinity to it is LIFO itself.
+     */
+    public static class LifoSpec extends Spec {
+        public LifoSpec() {
+            affinity = false;
         }
     }
 
@@ -169,6 +185,30 @@ public class LeaseLinearizabilityTest {
     @Test
     void stress_isLinearizable() {
         withPoolLogsOff(() -> stress().check(LeaseLinearizabilityTest.class));
+    }
+
+    /**
+     * The lock-free path's protocol with every thread on one spot: each release displaces another thread's parked
+     * entry, which must be demoted, not lost; claims race with captures and with the parker taking its entry back.
+     * Model checking explores those interleavings (a stress run almost never hits them).
+     */
+    @Test
+    void modelChecking_oneSpot_isLinearizable() {
+        RoutePoolWorld.PoolMaker before = maker;
+        maker = RoutePoolWorld.PoolMaker.ONE_SPOT;
+        try {
+            withPoolLogsOff(() -> new ModelCheckingOptions()
+                    .iterations(12 * factor())
+                    .invocationsPerIteration(400)
+                    .threads(2)
+                    .actorsPerThread(3)
+                    .actorsBefore(3)
+                    .actorsAfter(1)
+                    .sequentialSpecification(LifoSpec.class)
+                    .check(LeaseLinearizabilityTest.class));
+        } finally {
+            maker = before;
+        }
     }
 
     /**

@@ -99,12 +99,22 @@ final class ReferenceModel {
 
     /** A zero-timeout lease: the entry, or null where the pool would time out. */
     Entry lease(String r, Object state) {
+        return lease(r, state, null);
+    }
+
+    /**
+     * A zero-timeout lease by a thread that last released {@code affine} on this route (or null): routepool's
+     * thread affinity takes that entry if it is idle and its state equals {@code state}, before HttpCore's rule.
+     */
+    Entry lease(String r, Object state, Entry affine) {
         if (closed) {
             throw new IllegalStateException("closed");
         }
         Route rp = route(r);
         for (;;) {
-            Entry e = getFree(rp, state);
+            Entry e = affine != null && rp.available.contains(affine) && java.util.Objects.equals(affine.state, state)
+                    ? affine : getFree(rp, state);
+            affine = null;
             if (e == null) {
                 break;
             }

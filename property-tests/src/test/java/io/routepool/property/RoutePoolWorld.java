@@ -19,7 +19,12 @@ final class RoutePoolWorld implements World {
     interface PoolMaker {
         KeyedPool<String, Conn> make(Conns conns, TimeSource clock, Action.Config cfg);
 
-        PoolMaker REAL = (conns, clock, cfg) -> {
+        PoolMaker REAL = (conns, clock, cfg) -> builder(conns, clock, cfg).build();
+
+        /** Every thread on one spot of each route: the lock-free path's displacement and demotion run all the time. */
+        PoolMaker ONE_SPOT = (conns, clock, cfg) -> io.routepool.core.SpotsForTests.spots(builder(conns, clock, cfg), 1).build();
+
+        private static io.routepool.core.PoolBuilder<String, Conn> builder(Conns conns, TimeSource clock, Action.Config cfg) {
             var b = KeyedPool.builder(conns).defaultMaxPerRoute(cfg.maxPerRoute()).maxTotal(cfg.maxTotal())
                     .timeSource(clock).maintenanceInterval(java.time.Duration.ZERO).validator((Conn c) -> !c.stale);
             if (cfg.ttlNanos() > 0) {
@@ -28,8 +33,8 @@ final class RoutePoolWorld implements World {
             if (cfg.validateAfterNanos() > 0) {
                 b.validateAfterInactivity(java.time.Duration.ofNanos(cfg.validateAfterNanos()));
             }
-            return b.build();
-        };
+            return b;
+        }
     }
 
     final Conns conns = new Conns();

@@ -1,0 +1,239 @@
+package io.routepool.core;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.routepool.core.TestConnections.Conn;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The lock-free hit path (RouteSegment, "The lock-free hit path"): which releases park an entry and which leases
+ * claim it without the lock, and that everything under the lock still sees parked entries as idle: stats, a lease
+ * of another thread, a waiter, eviction, close, a second release.
+ */
+class LockFreeHitPathTest {
+
+    final TestConnections conns = new TestConnections();
+    final FakeTime time = new FakeTime(1);
+    final CapturedLog log = new CapturedLog();
+    RoutePool<String, Conn> pool;
+
+    RoutePool<String, Conn> pool(int maxPerRoute, int maxTotal) {
+        pool = (RoutePool<String, Conn>) KeyedPool.builder(conns).logger(log).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal)
+                .timeSource(time).maintenanceInterval(Duration.ZERO).build();
+        return pool;
+    }
+
+    @AfterEach
+    void closePool() {
+        if (pool != null) {
+            pool.close();
+        }
+        assertThat(log.warnings()).isEmpty();
+        assertThat(conns.doubleCloses.get()).isZero();
+    }
+
+    PoolEntry<String, Conn> now(String route) throws Exception {
+        return pool.lease(route, null, 0, MILLISECONDS);
+    }
+
+    static boolean parked(PoolEntry<?, ?> e) {
+        return PoolEntry.isParked(e.word());
+    }
+
+    @Test
+    void aSecondCycleParksAndClaimsWithoutTheLock() throws Exception {
+        pool(2, 20);
+        PoolEntry<String, Conn> e = now("a");
+        pool.release(e, true); // the first release goes through the lock and opens the route's lock-free path
+        RouteSegment<String, Conn> seg = pool.segmentOf("a");
+        assertThat(seg.fast).isTrue();
+        assertThat(e.is(PoolEntry.IDLE)).isTrue();
+
+        assertThat(now("a")).isSameAs(e); // claimed from the index under the lock, by affinity
+        pool.release(e, true);
+        assertThat(parked(e)).as("released without the lock: parked").isTrue();
+        int parkedWord = e.word();
+
+        seg.lock.lock(); // a lease and a release that needed the lock would now block (or fail an assertion)
+        try {
+            CompletableFuture<PoolEntry<String, Conn>> other = CompletableFuture.supplyAsync(() -> {
+                try {
+                    PoolEntry<String, Conn> got = pool.lease("a", null, 0, MILLISECONDS);
+                    pool.release(got, true);
+                    return got;
+                } catch (Exception ex) {
+                    throw new IllegalStateException(ex);
+                }
+            }, r -> {
+                Thread t = new Thread(r, "other-stripe");
+                while (seg.stripe(t) == seg.stripe(Thread.currentThread())) {
+                    t = new Thread(r, "other-stripe");
+                }
+                t.start();
+            });
+            // another thread's spot is empty: its lease needs the lock, so it waits until we unlock
+            assertThat(other).isNotDone();
+            PoolEntry<String, Conn> again = now("a");
+            assertThat(again).isSameAs(e);
+            assertThat(PoolEntry.generation(e.word())).isEqualTo(PoolEntry.generation(parkedWord) + 1);
+            pool.release(again, true);
+            assertThat(parked(e)).isTrue();
+            seg.lock.unlock();
+            assertThat(other.get(10, SECONDS)).as("the other thread found the parked entry under the lock").isSameAs(e);
+        } finally {
+            if (seg.lock.isHeldByCurrentThread()) {
+                seg.lock.unlock();
+            }
+        }
+        assertThat(conns.created).hasSize(1);
+        assertThat(pool.getCounters().reused()).isEqualTo(3);
+    }
+
+    @Test
+    void statsSeeAParkedEntryAsAvailableAndTheThreadStillGetsItBack() throws Exception {
+        pool(2, 20);
+        PoolEntry<String, Conn> a = now("a");
+        PoolEntry<String, Conn> b = now("a");
+        pool.release(b, true);
+        pool.release(a, true);
+        assertThat(now("a")).isSameAs(a); // the last released, from the index (affinity)
+        pool.release(a, true);
+        assertThat(parked(a)).isTrue();
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 2, 2));
+        assertThat(pool.availableEntries()).containsExactly(a, b); // most recently released first
+        assertThat(pool.leasedEntries()).isEmpty();
+        assertThat(a.is(PoolEntry.IDLE)).as("captured into the index by the locked read").isTrue();
+        assertThat(now("a")).isSameAs(a);
+        assertThat(now("a")).isSameAs(b);
+    }
+
+    @Test
+    void aSecondReleaseOfAParkedEntryIsRefused() throws Exception {
+        pool(2, 20);
+        PoolEntry<String, Conn> e = now("a");
+        pool.release(e, true);
+        pool.release(now("a"), true);
+        assertThat(parked(e)).isTrue();
+        assertThatThrownBy(() -> pool.release(e, true)).isInstanceOf(IllegalStateException.class).hasMessageContaining("released twice");
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 1, 2));
+        assertThat(now("a")).isSameAs(e);
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(1, 0, 0, 2));
+    }
+
+    @Test
+    void aReleaseOnARouteWithAWaiterHandsTheEntryOver() throws Exception {
+        pool(1, 20);
+        PoolEntry<String, Conn> e = now("a");
+        pool.release(e, true);
+        assertThat(now("a")).isSameAs(e);
+        RouteSegment<String, Conn> seg = pool.segmentOf("a");
+        assertThat(seg.fast).isTrue();
+        CompletableFuture<PoolEntry<String, Conn>> waiter = pool.leaseAsync("a", null, 30, SECONDS);
+        Await.until("the async lease waits", () -> pool.getStats("a").pending() == 1);
+        assertThat(seg.fast).as("a route waiter turns the lock-free path off").isFalse();
+        pool.release(e, true);
+        assertThat(waiter.get(10, SECONDS)).isSameAs(e);
+        assertThat(parked(e)).isFalse();
+        pool.release(e, true);
+        assertThat(seg.fast).as("no waiter any more").isTrue();
+    }
+
+    @Test
+    void closeClosesParkedEntries() throws Exception {
+        pool(2, 20);
+        PoolEntry<String, Conn> e = now("a");
+        pool.release(e, true);
+        pool.release(now("a"), true);
+        assertThat(parked(e)).isTrue();
+        pool.close();
+        assertThat(e.connection().open).isFalse();
+        assertThat(conns.open.get()).isZero();
+        assertThatThrownBy(() -> now("a")).isInstanceOf(PoolClosedException.class);
+    }
+
+    @Test
+    void aFullPoolEvictsAParkedEntryOfAnotherRoute() throws Exception {
+        pool(2, 1);
+        PoolEntry<String, Conn> e = now("a");
+        pool.release(e, true);
+        pool.release(now("a"), true);
+        assertThat(parked(e)).isTrue();
+        PoolEntry<String, Conn> b = now("b"); // the pool is full: a's parked connection is closed to make room
+        assertThat(e.connection().open).isFalse();
+        assertThat(b.route()).isEqualTo("b");
+        assertThat(pool.getTotalStats()).isEqualTo(new PoolStats(1, 0, 0, 1));
+        pool.release(b, true);
+    }
+
+    @Test
+    void aCapacityWaiterGetsTheRoomOfAnEntryParkedWhileItQueued() throws Exception {
+        pool(2, 1);
+        PoolEntry<String, Conn> e = now("a");
+        pool.release(e, true);
+        assertThat(now("a")).isSameAs(e);
+        CompletableFuture<PoolEntry<String, Conn>> b = pool.leaseAsync("b", null, 30, SECONDS);
+        Await.until("b waits for capacity", () -> pool.getTotalStats().pending() == 1);
+        pool.release(e, true); // capacity waiters: the release goes through the lock, which evicts e for b
+        PoolEntry<String, Conn> got = b.get(10, SECONDS);
+        assertThat(got.route()).isEqualTo("b");
+        assertThat(e.connection().open).isFalse();
+        pool.release(got, true);
+    }
+
+    @Test
+    void threadsSharingOneSpotLoseNoEntry() throws Exception {
+        pool = (RoutePool<String, Conn>) KeyedPool.builder(conns).logger(log).defaultMaxPerRoute(4).maxTotal(20).timeSource(time)
+                .maintenanceInterval(Duration.ZERO).spots(1).build(); // every thread on one spot: displacement all the time
+        CountDownLatch go = new CountDownLatch(1);
+        List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        int rounds = Integer.getInteger("routepool.stress.factor", 1) * 3_000;
+        Runnable work = () -> {
+            try {
+                go.await();
+                for (int i = 0; i < rounds; i++) {
+                    PoolEntry<String, Conn> x = pool.lease("a", null, 10, SECONDS);
+                    PoolEntry<String, Conn> y = i % 3 == 0 ? pool.lease("a", null, 10, SECONDS) : null;
+                    assertThat(x.connection().holders.incrementAndGet()).isEqualTo(1);
+                    x.connection().holders.decrementAndGet();
+                    pool.release(x, true);
+                    if (y != null) {
+                        pool.release(y, i % 2 == 0);
+                    }
+                    if (i % 500 == 0) {
+                        pool.getStats("a"); // an exact view: captures whatever is parked
+                    }
+                }
+            } catch (Throwable t) {
+                failures.add(t);
+            }
+        };
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Thread t = new Thread(work, "sharer-" + i);
+            threads.add(t);
+            t.start();
+        }
+        go.countDown();
+        for (Thread t : threads) {
+            t.join(60_000);
+            assertThat(t.isAlive()).isFalse();
+        }
+        assertThat(failures).isEmpty();
+        PoolStats s = pool.getStats("a");
+        assertThat(s.leased()).as("nothing counted as leased once every thread is done").isZero();
+        assertThat(s.available()).isEqualTo(conns.open.get()).isBetween(1, 4);
+        assertThat(pool.availableEntries()).hasSize(s.available()).doesNotHaveDuplicates();
+    }
+}
