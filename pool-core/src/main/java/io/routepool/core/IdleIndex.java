@@ -4,14 +4,32 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A route's idle entries, most recently released first (HttpCore's {@code available} list): LIFO reuse from
- * the head, least-recently-released eviction from the tail. Guarded by the route segment's lock. Where a
- * per-state index will live: {@link #claim} is the one lookup by state.
+ * the head, least-recently-released eviction from the tail. Guarded by the route segment's lock. Beside the one
+ * list, an index from state to the list of idle entries of that state, in the same order, so that a lease finds
+ * the most recently released entry of its state in O(1) however many idle entries carry other states (a map by
+ * {@code state}: its {@code hashCode} and {@code equals} are the user calls made under the lock; a state must be
+ * usable as a map key).
  */
 final class IdleIndex<R, C> extends IntrusiveList<PoolEntry<R, C>> {
+
+    /** The idle entries of one state, most recently released first (linked through {@code statePrev/stateNext}). */
+    static final class StateList<R, C> {
+        final Object state;
+        PoolEntry<R, C> head;
+        PoolEntry<R, C> tail;
+
+        StateList(Object state) {
+            this.state = state;
+        }
+    }
 
     private final ReentrantLock lock;
     /** Claims search from the least recently released end (FIFO reuse); the list order is the same either way. */
     private final boolean fifo;
+    /** Entries whose state is null. */
+    private final StateList<R, C> nullState = new StateList<>(null);
+    /** Non-null state -> its list; a list leaves the map when it empties. Created on first use. */
+    private java.util.HashMap<Object, StateList<R, C>> byState;
 
     IdleIndex(ReentrantLock lock, boolean fifo) {
         this.lock = lock;
@@ -31,58 +49,107 @@ final class IdleIndex<R, C> extends IntrusiveList<PoolEntry<R, C>> {
     /**
      * HttpCore's {@code getFree(state)}: the most recently released idle entry whose state equals
      * {@code state}, else the most recently released one with a null state; taken out of the index (the
-     * caller moves it to LEASED). Under FIFO reuse, the least recently released instead. {@code state.equals}
-     * is the one user call made under a lock, as in HttpCore.
+     * caller moves it to LEASED). Under FIFO reuse, the least recently released instead. O(1): one map lookup.
      */
     PoolEntry<R, C> claim(Object state) {
         assert lock.isHeldByCurrentThread();
-        if (fifo) {
-            return claimOldest(state);
+        StateList<R, C> l = null;
+        if (state != null && byState != null) {
+            l = byState.get(state);
         }
-        PoolEntry<R, C> e = head();
-        if (e == null) {
-            return null;
+        if (l == null) {
+            l = nullState;
         }
-        if (state != null) {
-            for (; e != null; e = e.next) {
-                if (state.equals(e.state())) {
-                    remove(e);
-                    return e;
-                }
-            }
-            e = head();
+        PoolEntry<R, C> e = fifo ? l.tail : l.head;
+        if (e != null) {
+            remove(e);
         }
-        for (; e != null; e = e.next) {
-            if (e.state() == null) {
-                remove(e);
-                return e;
-            }
-        }
-        return null;
+        return e;
     }
 
-    /** {@link #claim} searching from the tail: httpcore5's FIFO {@code PoolReusePolicy}. */
-    private PoolEntry<R, C> claimOldest(Object state) {
-        PoolEntry<R, C> e = tail();
-        if (e == null) {
-            return null;
+    // ---------------------------------------------------------------- the state lists follow the one list
+
+    private StateList<R, C> listFor(Object state) {
+        if (state == null) {
+            return nullState;
         }
-        if (state != null) {
-            for (; e != null; e = e.prev) {
-                if (state.equals(e.state())) {
-                    remove(e);
-                    return e;
-                }
-            }
-            e = tail();
+        if (byState == null) {
+            byState = new java.util.HashMap<>();
         }
-        for (; e != null; e = e.prev) {
-            if (e.state() == null) {
-                remove(e);
-                return e;
-            }
+        StateList<R, C> l = byState.get(state);
+        if (l == null) {
+            l = new StateList<>(state);
+            byState.put(state, l);
         }
-        return null;
+        return l;
+    }
+
+    @Override
+    void addFirst(PoolEntry<R, C> e) {
+        super.addFirst(e);
+        StateList<R, C> l = listFor(e.state());
+        linkState(l, e, null, l.head);
+    }
+
+    @Override
+    void addLast(PoolEntry<R, C> e) {
+        super.addLast(e);
+        StateList<R, C> l = listFor(e.state());
+        linkState(l, e, l.tail, null);
+    }
+
+    /** In the state list, after the nearest entry of the same list that precedes it in the one list. */
+    @Override
+    void insertAfter(PoolEntry<R, C> at, PoolEntry<R, C> e) {
+        if (at == null) {
+            addFirst(e);
+            return;
+        }
+        super.insertAfter(at, e);
+        StateList<R, C> l = listFor(e.state());
+        PoolEntry<R, C> before = e.prev;
+        while (before != null && before.stateList != l) {
+            before = before.prev;
+        }
+        linkState(l, e, before, before == null ? l.head : before.stateNext);
+    }
+
+    @Override
+    void remove(PoolEntry<R, C> e) {
+        super.remove(e);
+        StateList<R, C> l = e.stateList;
+        if (e.statePrev != null) {
+            e.statePrev.stateNext = e.stateNext;
+        } else {
+            l.head = e.stateNext;
+        }
+        if (e.stateNext != null) {
+            e.stateNext.statePrev = e.statePrev;
+        } else {
+            l.tail = e.statePrev;
+        }
+        e.statePrev = null;
+        e.stateNext = null;
+        e.stateList = null;
+        if (l.head == null && l != nullState) {
+            byState.remove(l.state);
+        }
+    }
+
+    private static <R, C> void linkState(StateList<R, C> l, PoolEntry<R, C> e, PoolEntry<R, C> before, PoolEntry<R, C> after) {
+        e.stateList = l;
+        e.statePrev = before;
+        e.stateNext = after;
+        if (before != null) {
+            before.stateNext = e;
+        } else {
+            l.head = e;
+        }
+        if (after != null) {
+            after.statePrev = e;
+        } else {
+            l.tail = e;
+        }
     }
 
     /** A released entry becomes the most recently released. */

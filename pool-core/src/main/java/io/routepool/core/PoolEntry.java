@@ -126,6 +126,11 @@ public final class PoolEntry<R, C> extends PaddedLinked<PoolEntry<R, C>> {
     boolean leakReported;
     /** When maintenance last probed this idle connection (guarded by the segment's lock; read racily to order probes). */
     long lastProbed = Long.MIN_VALUE;
+    /** Links in its idle index's list of entries of its state (IdleIndex; guarded by the segment's lock). */
+    PoolEntry<R, C> statePrev;
+    PoolEntry<R, C> stateNext;
+    /** The state list holding it while idle, or null. */
+    IdleIndex.StateList<R, C> stateList;
     /**
      * Lock-free claims of this entry not yet added to its segment's reused count: written by the claimer (while
      * FRESH), folded into the segment's count under its lock when the entry leaves the leased list.

@@ -217,37 +217,39 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     }
 
     /**
-     * The lock-free release (see RouteSegment, "The lock-free hit path"): files the entry in this thread's spot and
-     * parks it. False, with the entry still this caller's lease, when the locked path must release it: the entry is
-     * not a settled lease (a second release, reclaimed, closed by close(IMMEDIATE)), or, after the CAS, the route or
-     * pool needs the slow path (waiters, a limit, close) or another thread took the spot; the parker then takes its
-     * entry back. If somebody claimed or captured it first, the release is done.
+     * The lock-free release (see RouteSegment, "The lock-free hit path"): parks the entry if this thread's spot
+     * already holds it (or is empty, and takes it). False, with the entry still this caller's lease, when the locked
+     * path must release it: the spot holds another entry (displacing it is done under the lock, so that no exact view
+     * can miss a parked entry that left its spot), the entry is not a settled lease (a second release, reclaimed,
+     * closed by close(IMMEDIATE)), or, after the CAS, the route or pool needs the slow path (waiters, a limit, close)
+     * or another thread took the spot; the parker then takes its entry back. If somebody claimed or captured it
+     * first, the release is done.
      */
     private boolean releaseParked(RouteSegment<R, C> seg, PoolEntry<R, C> entry, int stripe, long now, long keepAliveNanos) {
         int w = entry.word();
         if (!PoolEntry.isSettledLease(w)) {
             return false;
         }
+        PoolEntry<R, C> inSpot = seg.spots.get(stripe);
+        if (inSpot != entry && (inSpot != null || !seg.spots.compareAndSet(stripe, null, entry))) {
+            return false;
+        }
         stamp(entry, now, keepAliveNanos);
         LeaseLedger.releasing(entry);
-        PoolEntry<R, C> old = seg.spots.get(stripe);
-        if (old != entry) {
-            old = seg.spots.getAndSet(stripe, entry); // exactly the entry displaced, if another thread moved it
-        }
         int parked = entry.park(w);
-        boolean stays = false;
-        boolean done = false;
-        if (parked != 0) { // else reclaimed or shut meanwhile: the locked path sorts it out
-            stays = seg.fast && capacity.count() == 0 && !pool.closed && !pool.overTotal() && seg.spots.get(stripe) == entry;
-            done = stays || !entry.unpark(parked);
+        if (parked == 0) {
+            return false; // reclaimed or shut meanwhile: the locked path sorts it out
         }
-        if (old != null && old != entry && PoolEntry.isParked(old.word())) {
-            seg.demote(old); // we took its spot: nobody else can find it
+        if (seg.fast && capacity.count() == 0 && !pool.closed && !pool.overTotal() && seg.spots.get(stripe) == entry) {
+            return true;
         }
-        if (done && !stays && capacity.count() != 0) {
+        if (entry.unpark(parked)) {
+            return false;
+        }
+        if (capacity.count() != 0) {
             handOff.serveCapacityFromIdle(); // captured into the index by another thread: it may serve a capacity waiter
         }
-        return done;
+        return true;
     }
 
     // ================================================================== limits

@@ -35,11 +35,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * ({@link #unlockExact} sets {@code fast} again if the route allows it). While {@code fast} is false no entry stays
  * parked: a release reads {@code fast} after its CAS and, if it is false, takes its entry back and releases it under
  * the lock. (The release writes its word, then reads {@code fast}; lockExact writes {@code fast}, then reads the
- * words: one of the two sees the other, so no parked entry is missed and no waiter misses a release.) A release
- * also checks, after its CAS, that its spot still holds its entry (another thread of the same stripe may have
- * taken the spot); if not, it takes it back the same way. The spot's previous occupant, if it was still parked, is
- * captured under the lock ({@link #demote}). So every parked entry is either in a spot of its segment, or about to
- * be taken back by its parker, or being demoted.
+ * words: one of the two sees the other, so no parked entry is missed and no waiter misses a release.) A lock-free
+ * release parks only into a spot that already holds its entry (or was empty); replacing a spot's entry is done under
+ * the lock ({@link #noteReleased}), which captures the one it replaces if it was parked. A release also checks,
+ * after its CAS, that its spot still holds its entry; if not, it takes it back the same way. So every parked entry
+ * whose release has returned is in a spot of its segment, where lockExact finds it.
  */
 final class RouteSegment<R, C> {
 
@@ -184,29 +184,17 @@ final class RouteSegment<R, C> {
         }
     }
 
-    /** A captured entry leaves the leased list for the idle index, as its newest entry. */
+    /**
+     * A captured entry leaves the leased list for the idle index, as its newest entry; the segment stays registered
+     * for eviction scans (a scan that found the index empty may have dropped it meanwhile).
+     */
+    @SuppressWarnings("unchecked")
     private void intoIndex(PoolEntry<R, C> e) {
         unlinkLeased(e);
         leased--;
         idle.push(e);
-    }
-
-    /**
-     * Captures a parked entry that lost its spot to another entry of the same stripe (no-op if it is no longer
-     * parked), before the spots: the entry that took its spot was released after it.
-     */
-    void demote(PoolEntry<R, C> e) {
-        lock.lock();
-        try {
-            if (e.capture()) {
-                intoIndex(e);
-            }
-            if (fast) {
-                fast = false;
-                captureParked();
-            }
-        } finally {
-            unlockExact();
+        if (!inIdleSegments) {
+            ((Segments<R, C>) owner).noteIdle(this);
         }
     }
 
@@ -235,13 +223,17 @@ final class RouteSegment<R, C> {
         return e.claimParked(w) ? e : null;
     }
 
-    /** Under the lock: the current thread's stripe last released {@code e} here (or on the locked path). */
+    /**
+     * Under the lock: the current thread's stripe last released {@code e} here. The only place a spot's entry is
+     * replaced by another: an entry parked there is captured into the index, in the same critical section, so that no
+     * exact view misses it. (A parker that parks after the swap finds its spot taken and releases under the lock.)
+     */
     void noteReleased(int i, PoolEntry<R, C> e) {
         assert held();
         if (spots != null && spots.get(i) != e) {
             PoolEntry<R, C> old = spots.getAndSet(i, e);
             if (old != null && old.capture()) {
-                intoIndex(old); // parked by a thread of the same stripe: it must not be lost with its spot
+                intoIndex(old);
             }
         }
     }
