@@ -79,6 +79,15 @@ final class LeaseLedger {
         return e;
     }
 
+    /** As {@link #claim}, for thread affinity alone (see {@link RouteSegment#claimAffine}); needs no exact view. */
+    static <R, C> PoolEntry<R, C> claimAffine(RouteSegment<R, C> seg, Object state, Thread borrower, long now, Throwable site) {
+        PoolEntry<R, C> e = seg.claimAffine(state);
+        if (e != null) {
+            lease(e, borrower, false, now, site);
+        }
+        return e;
+    }
+
     /** Under the entry's lock, at release: the entry stops holding its borrower and lease site. */
     static void release(PoolEntry<?, ?> e) {
         assert e.segment.lock.isHeldByCurrentThread();

@@ -119,12 +119,17 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             }
         }
         long now = clocks.leaseTime();
-        seg.lockExact();
+        seg.lock.lock();
         try {
             if (seg.isRetired() || pool.closed) {
                 return null;
             }
-            return LeaseLedger.claim(seg, state, me, false, now, site);
+            PoolEntry<R, C> e = LeaseLedger.claimAffine(seg, state, me, now, site);
+            if (e == null) {
+                seg.makeExact(); // HttpCore's rule looks at every idle entry: the parked ones too
+                e = LeaseLedger.claim(seg, state, me, false, now, site);
+            }
+            return e;
         } finally {
             seg.unlockExact();
         }

@@ -77,6 +77,23 @@ final class RouteSegment<R, C> {
     volatile boolean fast;
     private final PoolState pool;
 
+    /*
+     * Capture storms. When more threads share a route than it has spots (a stripe's threads take each other's entries)
+     * or a thread holds several connections of a route at once, releases and leases keep missing their spot, and each
+     * miss captures every parked entry, sending the other threads through the lock in turn: measured, 16 threads on
+     * 20 routes fell from 50 to 1.5 ops/us. So a route whose captures come in a storm (STORM_STREAK of them, each
+     * within STORM_GAP_NANOS of the last) turns its lock-free path off for FAST_OFF_NANOS and runs locked (as a
+     * lock-based pool does, without captures), then tries again. Performance only: both paths give the same
+     * results. Guarded by the lock; System.nanoTime is read only on the locked path, and only here.
+     */
+    private static final long STORM_GAP_NANOS = 20_000;
+    private static final int STORM_STREAK = 16;
+    private static final long FAST_OFF_NANOS = 10_000_000;
+    private long lastCapture;
+    private int captureStreak;
+    /** System.nanoTime until which the lock-free path stays off, or 0. */
+    private long fastOffUntil;
+
     /** Leased entries + creations in flight for a lessee + entries unlinked for closing by their lessee. */
     private int leased;
     /** Idle entries taken out for maintenance's probe; counted as available. */
@@ -122,16 +139,51 @@ final class RouteSegment<R, C> {
     /** Locks the segment with every parked entry captured into the idle index (see the class comment). */
     void lockExact() {
         lock.lock();
+        makeExact();
+    }
+
+    /** Under the lock: captures every parked entry, as lockExact would have (for a caller that locked plainly). */
+    void makeExact() {
+        assert held();
         if (fast) {
             fast = false; // parkers from now on take their entries back; those before are seen below
             captureParked();
+            noteCapture();
         }
+    }
+
+    private void noteCapture() {
+        long now = System.nanoTime();
+        if (now - lastCapture < STORM_GAP_NANOS) {
+            if (++captureStreak >= STORM_STREAK) {
+                captureStreak = 0;
+                fastOffUntil = now + FAST_OFF_NANOS;
+                if (fastOffUntil == 0) {
+                    fastOffUntil = 1;
+                }
+            }
+        } else {
+            captureStreak = 0;
+        }
+        lastCapture = now;
+    }
+
+    /** Under the lock: the lock-free path is off after a capture storm, for a while. */
+    private boolean fastOff() {
+        if (fastOffUntil == 0) {
+            return false;
+        }
+        if (System.nanoTime() - fastOffUntil < 0) {
+            return true;
+        }
+        fastOffUntil = 0;
+        return false;
     }
 
     /** Sets {@link #fast} if the route allows the lock-free path now, and unlocks. */
     void unlockExact() {
         boolean allow = spots != null && !retired && inIdleSegments && waiters.size() == 0 && !pool.closed
-                && allocated <= max(pool.defaultMaxPerRoute);
+                && allocated <= max(pool.defaultMaxPerRoute) && !fastOff();
         if (allow != fast) {
             fast = allow;
         }
@@ -322,6 +374,25 @@ final class RouteSegment<R, C> {
             e = idle.claim(state);
         }
         if (e != null) {
+            e.claim();
+            leasedEntries.addFirst(e);
+            leased++;
+            reused++;
+        }
+        return e;
+    }
+
+    /**
+     * Under the lock, before any capture: the idle entry the current thread released last (thread affinity), if
+     * its state equals {@code state}, else null. Needs no exact view: affinity comes before HttpCore's rule, so a
+     * lease whose own connection an exact view captured into the index gets it back without capturing the other
+     * threads' parked entries (which would send each of them through the lock in turn).
+     */
+    PoolEntry<R, C> claimAffine(Object state) {
+        assert held();
+        PoolEntry<R, C> e = affine(state);
+        if (e != null) {
+            idle.take(e);
             e.claim();
             leasedEntries.addFirst(e);
             leased++;

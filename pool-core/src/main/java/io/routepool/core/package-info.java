@@ -14,9 +14,10 @@
  *
  * <h2>Reading order</h2>
  * <ol>
- *   <li>{@code RoutePool}: the façade; the lease and release fast paths.</li>
+ *   <li>{@code RoutePool}: the façade; the lease and release fast paths (lock-free on a hit).</li>
  *   <li>{@code PoolEntry}: the entry's state word, its table of states and the transitions.</li>
- *   <li>{@code RouteSegment}, {@code IdleIndex}: one route's lock, lists and counters.</li>
+ *   <li>{@code RouteSegment}, {@code IdleIndex}: one route's lock, lists and counters, its spots and the
+ *       lock-free hit path ("The lock-free hit path" on RouteSegment), and the index from state to idle entries.</li>
  *   <li>{@code HandOff}: where a released entry or a freed unit goes; the lost wake-up protocol.</li>
  *   <li>{@code LeaseAttempt} ({@code RouteStep}, {@code Eviction}, {@code Connections}), then
  *       {@code Lessee}, {@code Waiter}, {@code WaiterQueue}, {@code CapacityQueue}: the slow path and
@@ -41,18 +42,23 @@
  *       leased connections are never touched).</li>
  *   <li><b>Hand-off.</b> A freed entry, route unit, pool unit or retry goes to exactly one waiter or back
  *       to the pool; a grant is one CAS on a waiter node under the lock of the queue holding it.</li>
- *   <li><b>One holder.</b> Every transition of an entry's state word happens under its segment's lock;
- *       a release requires LEASED, so an entry is never held by two lessees and a second release is
- *       refused.</li>
- *   <li><b>Locks.</b> One {@code ReentrantLock} per route. Two segment locks are held together only by a
+ *   <li><b>One holder.</b> Every transition of an entry's state word happens under its segment's lock, but
+ *       the lock-free hit path's CASes (PARKED to LEASED, LEASED to PARKED, a parker taking its entry back), which
+ *       those under the lock that race them meet with CASes of their own; a release requires a settled LEASED word,
+ *       so an entry is never held by two lessees and a second release is refused.</li>
+ *   <li><b>Locks.</b> One {@code ReentrantLock} per route, taken exactly ({@code RouteSegment.lockExact}: parked
+ *       entries captured first) by everything but the hit path. Two segment locks are held together only by a
  *       lease's cross-route eviction, lower {@code RouteSegment.order} first. The capacity queue's lock may
  *       be taken while holding a segment lock, never the other way round. Every method that needs a lock
  *       asserts it ({@code assert lock.isHeldByCurrentThread()}; the tests run with {@code -ea}).</li>
  *   <li><b>No I/O under a lock.</b> Create, close, isOpen, validation, probes, logging and listeners run
- *       outside every lock; the one user call made under a lock is {@code state.equals} while matching
- *       states, as in HttpCore (states must have a cheap, non-blocking {@code equals}).</li>
- *   <li><b>Nothing pool-wide is written on a lease or release served from the idle list</b>: the pool-unit
- *       counter moves on create and close, the capacity queue only when someone waits on maxTotal.</li>
+ *       outside every lock; the user calls made under a lock are {@code state.hashCode} and {@code state.equals}
+ *       while matching states (states must be cheap, non-blocking map keys); on the hit path {@code state.equals}
+ *       runs under no lock.</li>
+ *   <li><b>Nothing pool-wide or route-wide is written on a lease or release served from the idle list</b>: the
+ *       pool-unit counter moves on create and close, the capacity queue only when someone waits on maxTotal, a
+ *       route's counters and lists only under its lock; a hit writes only its entry (and its spot, when that
+ *       changes).</li>
  *   <li><b>Deliberately racy</b>: stats summed route by route; the racy hints that let scans skip routes
  *       without leases; the choice of eviction victim among entries released in the same clock tick.</li>
  * </ul>
