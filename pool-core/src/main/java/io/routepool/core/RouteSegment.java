@@ -76,6 +76,8 @@ final class RouteSegment<R, C> {
      */
     volatile boolean fast;
     private final PoolState pool;
+    /** The pool's list of segments that may hold idle entries (Segments). */
+    private final java.util.Queue<RouteSegment<R, C>> idleSegments;
 
     /*
      * Capture storms. When more threads share a route than it has spots (a stripe's threads take each other's entries)
@@ -114,7 +116,9 @@ final class RouteSegment<R, C> {
     /** In the pool's list of segments that may have idle entries. */
     boolean inIdleSegments;
 
-    RouteSegment(Object owner, R route, int maxOverride, long order, boolean fifo, PoolState pool, int spotCount) {
+    RouteSegment(Object owner, R route, int maxOverride, long order, boolean fifo, PoolState pool, int spotCount,
+            java.util.Queue<RouteSegment<R, C>> idleSegments) {
+        this.idleSegments = idleSegments;
         this.idle = new IdleIndex<>(lock, fifo);
         this.spots = fifo ? null : new AtomicReferenceArray<>(spotCount);
         this.stripeMask = spotCount - 1;
@@ -240,13 +244,22 @@ final class RouteSegment<R, C> {
      * A captured entry leaves the leased list for the idle index, as its newest entry; the segment stays registered
      * for eviction scans (a scan that found the index empty may have dropped it meanwhile).
      */
-    @SuppressWarnings("unchecked")
     private void intoIndex(PoolEntry<R, C> e) {
         unlinkLeased(e);
         leased--;
         idle.push(e);
+        registerIdle();
+    }
+
+    /**
+     * Under the lock, when an entry goes idle: registers the segment for eviction scans ({@link Segments#idleSegments()};
+     * see the invariant there).
+     */
+    void registerIdle() {
+        assert held();
         if (!inIdleSegments) {
-            ((Segments<R, C>) owner).noteIdle(this);
+            inIdleSegments = true;
+            idleSegments.add(this);
         }
     }
 

@@ -60,7 +60,7 @@ final class Segments<R, C> {
     RouteSegment<R, C> getOrCreate(R route) {
         RouteSegment<R, C> seg = map.get(route);
         return seg != null ? seg : map.computeIfAbsent(route,
-                r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), order.incrementAndGet(), fifo, pool, spots));
+                r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), order.incrementAndGet(), fifo, pool, spots, idleSegments));
     }
 
     int size() {
@@ -119,11 +119,7 @@ final class Segments<R, C> {
 
     /** Under the segment's lock, when an entry goes idle: registers the segment for eviction scans. */
     void noteIdle(RouteSegment<R, C> seg) {
-        assert seg.lock.isHeldByCurrentThread();
-        if (!seg.inIdleSegments) {
-            seg.inIdleSegments = true;
-            idleSegments.add(seg);
-        }
+        seg.registerIdle();
     }
 
     /**
