@@ -53,7 +53,22 @@ abstract class Clocks {
      */
     abstract boolean isCoarse();
 
-    private static final class Direct extends Clocks {
+    /** A clock that keeps nothing: the direct source, or the shared ticker. */
+    private abstract static class Stateless extends Clocks {
+        Stateless(TimeSource source) {
+            super(source);
+        }
+
+        @Override
+        void released(long now) {
+        }
+
+        @Override
+        void maintained(long now) {
+        }
+    }
+
+    private static final class Direct extends Stateless {
         Direct(TimeSource source) {
             super(source);
         }
@@ -66,14 +81,6 @@ abstract class Clocks {
         @Override
         long releaseTime() {
             return source.nanoTime();
-        }
-
-        @Override
-        void released(long now) {
-        }
-
-        @Override
-        void maintained(long now) {
         }
 
         @Override
@@ -125,7 +132,7 @@ abstract class Clocks {
     }
 
     /** On the system time source: lease and release times from the {@link Ticker}. */
-    private static final class Ticked extends Clocks {
+    private static final class Ticked extends Stateless {
         Ticked(TimeSource source) {
             super(source);
         }
@@ -138,14 +145,6 @@ abstract class Clocks {
         @Override
         long releaseTime() {
             return Ticker.now();
-        }
-
-        @Override
-        void released(long now) {
-        }
-
-        @Override
-        void maintained(long now) {
         }
 
         @Override

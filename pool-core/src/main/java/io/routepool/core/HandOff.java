@@ -32,16 +32,14 @@ final class HandOff<R, C> {
         ALREADY_CLOSED
     }
 
-    private final Segments<R, C> segments;
     private final PoolState pool;
     private final CapacityQueue<R, C> capacity;
     private final Eviction<R, C> eviction;
     private final UserCode<R, C> calls;
     private final Clocks clocks;
 
-    HandOff(Segments<R, C> segments, PoolState pool, CapacityQueue<R, C> capacity, Eviction<R, C> eviction,
+    HandOff(PoolState pool, CapacityQueue<R, C> capacity, Eviction<R, C> eviction,
             UserCode<R, C> calls, Clocks clocks) {
-        this.segments = segments;
         this.pool = pool;
         this.capacity = capacity;
         this.eviction = eviction;
@@ -95,7 +93,7 @@ final class HandOff<R, C> {
             return w;
         }
         seg.toIdle(entry, countedLeased, keepPosition);
-        segments.noteIdle(seg);
+        seg.registerIdle();
         return null;
     }
 

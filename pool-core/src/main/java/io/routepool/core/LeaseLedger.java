@@ -34,6 +34,10 @@ final class LeaseLedger {
     /** Under the entry's lock: the entry's new lease, held by {@code borrower} since {@code now}. */
     static void lease(PoolEntry<?, ?> e, Thread borrower, boolean async, long now, Throwable site) {
         assert e.segment.lock.isHeldByCurrentThread();
+        record(e, borrower, async, now, site);
+    }
+
+    private static void record(PoolEntry<?, ?> e, Thread borrower, boolean async, long now, Throwable site) {
         e.borrower = borrower;
         e.asyncLease = async;
         e.leasedAt = now;
@@ -47,12 +51,7 @@ final class LeaseLedger {
      * lease's yet): the new lease, then FRESH cleared.
      */
     static void leaseClaimed(PoolEntry<?, ?> e, Thread borrower, long now, Throwable site) {
-        e.borrower = borrower;
-        e.asyncLease = false;
-        e.leasedAt = now;
-        e.firstSeenLeased = Clocks.UNSET;
-        e.leaseSite = site;
-        e.leakReported = false;
+        record(e, borrower, false, now, site);
         e.fastReuses++;
         e.leaseStarted();
     }
@@ -91,10 +90,7 @@ final class LeaseLedger {
     /** Under the entry's lock, at release: the entry stops holding its borrower and lease site. */
     static void release(PoolEntry<?, ?> e) {
         assert e.segment.lock.isHeldByCurrentThread();
-        e.borrower = null;
-        if (e.leaseSite != null) {
-            e.leaseSite = null;
-        }
+        releasing(e);
     }
 
     /** A snapshot of {@code e}'s lease at {@code now} (under its lock). */

@@ -262,11 +262,6 @@ public final class PoolEntry<R, C> extends PaddedLinked<PoolEntry<R, C>> {
         return w >>> 5;
     }
 
-    /** A lease's fields are being written by a lock-free claim. */
-    boolean isFresh() {
-        return (word & FRESH) != 0;
-    }
-
     /** PARKED (as read in {@code w}) to LEASED|FRESH: a lock-free claim; the caller writes the lease, then {@link #leaseStarted}. */
     boolean claimParked(int w) {
         return st(w) == PARKED && WORD.compareAndSet(this, w, next(w, LEASED) | FRESH);

@@ -117,11 +117,6 @@ final class Segments<R, C> {
 
     // ---------------------------------------------------------------- idle segments
 
-    /** Under the segment's lock, when an entry goes idle: registers the segment for eviction scans. */
-    void noteIdle(RouteSegment<R, C> seg) {
-        seg.registerIdle();
-    }
-
     /**
      * The segments that may hold idle entries, for a scan that locks each in turn and calls
      * {@link #dropIfNoIdle} on those it finds without any.

@@ -194,18 +194,21 @@ public class LeaseLinearizabilityTest {
      */
     @Test
     void modelChecking_oneSpot_isLinearizable() {
+        onOneSpot(new ModelCheckingOptions()
+                .iterations(4 * factor())
+                .invocationsPerIteration(400)
+                .threads(2)
+                .actorsPerThread(3)
+                .actorsBefore(3)
+                .actorsAfter(1));
+    }
+
+    /** Model-checks the pool with one spot per route (every thread sharing it) against plain LIFO. */
+    private static void onOneSpot(ModelCheckingOptions options) {
         RoutePoolWorld.PoolMaker before = maker;
         maker = RoutePoolWorld.PoolMaker.ONE_SPOT;
         try {
-            withPoolLogsOff(() -> new ModelCheckingOptions()
-                    .iterations(4 * factor())
-                    .invocationsPerIteration(400)
-                    .threads(2)
-                    .actorsPerThread(3)
-                    .actorsBefore(3)
-                    .actorsAfter(1)
-                    .sequentialSpecification(LifoSpec.class)
-                    .check(LeaseLinearizabilityTest.class));
+            withPoolLogsOff(() -> options.sequentialSpecification(LifoSpec.class).check(LeaseLinearizabilityTest.class));
         } finally {
             maker = before;
         }
@@ -237,18 +240,10 @@ public class LeaseLinearizabilityTest {
                 new Actor(lease, java.util.Arrays.asList(7, 0, 0)),
                 new Actor(lease, java.util.Arrays.asList(7, 0, 0)),
                 new Actor(stats, java.util.Collections.singletonList(0)));
-        RoutePoolWorld.PoolMaker before = maker;
-        maker = RoutePoolWorld.PoolMaker.ONE_SPOT;
-        try {
-            withPoolLogsOff(() -> new ModelCheckingOptions()
-                    .iterations(0)
-                    .invocationsPerIteration(4_000 * factor())
-                    .addCustomScenario(new ExecutionScenario(init, parallel, post, null))
-                    .sequentialSpecification(LifoSpec.class)
-                    .check(LeaseLinearizabilityTest.class));
-        } finally {
-            maker = before;
-        }
+        onOneSpot(new ModelCheckingOptions()
+                .iterations(0)
+                .invocationsPerIteration(4_000 * factor())
+                .addCustomScenario(new ExecutionScenario(init, parallel, post, null)));
     }
 
     /**
