@@ -193,6 +193,14 @@ class LockFreeHitPathTest {
     }
 
     @Test
+    void theNumberOfSpotsMustBeAPowerOfTwo() {
+        assertThatThrownBy(() -> KeyedPool.builder(conns).spots(3)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("spots must be a power of two, was 3");
+        assertThatThrownBy(() -> KeyedPool.builder(conns).spots(0)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("spots must be a power of two, was 0");
+    }
+
+    @Test
     void threadsSharingOneSpotLoseNoEntry() throws Exception {
         pool = (RoutePool<String, Conn>) KeyedPool.builder(conns).logger(log).defaultMaxPerRoute(4).maxTotal(20).timeSource(time)
                 .maintenanceInterval(Duration.ZERO).spots(1).build(); // every thread on one spot: displacement all the time
