@@ -66,6 +66,29 @@ final class BrokenPools {
             };
 
     /** Forwards every call; the broken pools override what they break. */
+    /** Closes a connection released as not reusable itself, before the pool closes it too: closed twice. */
+    static final java.util.function.BiFunction<KeyedPool<String, Conn>, Conns, KeyedPool<String, Conn>> CLOSES_TWICE =
+            (pool, conns) -> new Forwarding(pool) {
+                @Override
+                public void release(PoolEntry<String, Conn> entry, boolean reusable) {
+                    if (!reusable) {
+                        conns.close(entry.connection(), CloseMode.GRACEFUL);
+                    }
+                    delegate.release(entry, reusable);
+                }
+            };
+
+    /** Drops a release of a connection that is not reusable: the lease stays counted, held by nobody. */
+    static final java.util.function.BiFunction<KeyedPool<String, Conn>, Conns, KeyedPool<String, Conn>> DROPS_A_RELEASE =
+            (pool, conns) -> new Forwarding(pool) {
+                @Override
+                public void release(PoolEntry<String, Conn> entry, boolean reusable) {
+                    if (reusable) {
+                        delegate.release(entry, true);
+                    }
+                }
+            };
+
     static class Forwarding implements KeyedPool<String, Conn> {
         final KeyedPool<String, Conn> delegate;
 

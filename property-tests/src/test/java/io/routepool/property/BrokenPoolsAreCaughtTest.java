@@ -3,6 +3,7 @@ package io.routepool.property;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.routepool.core.KeyedPool;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -49,6 +50,28 @@ class BrokenPoolsAreCaughtTest {
     @AfterEach
     void restoreLincheckPool() {
         LeaseLinearizabilityTest.maker = RoutePoolWorld.PoolMaker.REAL;
+        ProtocolSafetyTest.breaker = (pool, conns) -> pool;
+    }
+
+    static Stream<Arguments> unsafePools() {
+        return Stream.of(
+                Arguments.of("closes a connection twice", BrokenPools.CLOSES_TWICE, "closed 2 times: "),
+                Arguments.of("drops a release", BrokenPools.DROPS_A_RELEASE, "counted as leased, held by nobody: "));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unsafePools")
+    void theProtocolSafetyCheckCatchesIt(String name,
+            java.util.function.BiFunction<KeyedPool<String, Conn>, Conns, KeyedPool<String, Conn>> broken, String finding)
+            throws Exception {
+        ProtocolSafetyTest.warmUp();
+        ProtocolSafetyTest.breaker = broken;
+        StressOptions options = ProtocolSafetyTest.stress(10, 3).invocationsPerIteration(200).minimizeFailedScenario(false);
+        assertThatThrownBy(() -> LeaseLinearizabilityTest.withPoolLogsOff(() -> options.check(ProtocolSafetyTest.class)))
+                .as("a pool that %s", name)
+                .isInstanceOf(AssertionError.class)
+                .hasMessageContaining("Invalid execution results")
+                .hasMessageContaining(finding);
     }
 
     @ParameterizedTest(name = "{0}")

@@ -12,6 +12,8 @@ final class Conn {
     volatile boolean open = true;
     /** The peer half-closed it: still open locally, but validation fails. */
     volatile boolean stale;
+    /** How the pool closed it (IMMEDIATE: taken from its holder, by a reclaim or an immediate close), or null. */
+    volatile io.routepool.core.CloseMode closedWith;
 
     Conn(String route, int serial) {
         this.route = route;

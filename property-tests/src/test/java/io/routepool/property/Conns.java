@@ -40,6 +40,7 @@ final class Conns implements ConnectionFactory<String, Conn> {
             doubleCloses.incrementAndGet();
             return;
         }
+        c.closedWith = mode;
         c.open = false;
         open.decrementAndGet();
         openPerRoute.get(c.route).decrementAndGet();
