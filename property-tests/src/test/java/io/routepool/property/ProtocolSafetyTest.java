@@ -585,14 +585,20 @@ public class ProtocolSafetyTest {
     }
 
     static ModelCheckingOptions modelChecking(int count, long seed) {
-        ModelCheckingOptions o = new ModelCheckingOptions()
-                .iterations(0)
-                .invocationsPerIteration(200)
-                .sequentialSpecification(Spec.class);
+        return withScenarios(new ModelCheckingOptions().iterations(0).invocationsPerIteration(200), count, seed);
+    }
+
+    static StressOptions stress(int count, long seed) {
+        return withScenarios(new StressOptions().iterations(0).invocationsPerIteration(1_000), count, seed);
+    }
+
+    /** Lincheck's options with {@code count} (times the factor) of {@link #scenarios} and the specification. */
+    private static <O extends org.jetbrains.lincheck.datastructures.Options<O, ?>> O withScenarios(O options, int count,
+            long seed) {
         for (ExecutionScenario s : scenarios(count * factor(), seed)) {
-            o.addCustomScenario(s);
+            options.addCustomScenario(s);
         }
-        return o;
+        return options.sequentialSpecification(Spec.class);
     }
 
     @org.junit.jupiter.api.BeforeAll
@@ -637,17 +643,6 @@ public class ProtocolSafetyTest {
                 .addCustomScenario(new ExecutionScenario(init, parallel, post, null))
                 .sequentialSpecification(Spec.class)
                 .check(ProtocolSafetyTest.class));
-    }
-
-    static StressOptions stress(int count, long seed) {
-        StressOptions o = new StressOptions()
-                .iterations(0)
-                .invocationsPerIteration(1_000)
-                .sequentialSpecification(Spec.class);
-        for (ExecutionScenario s : scenarios(count * factor(), seed)) {
-            o.addCustomScenario(s);
-        }
-        return o;
     }
 
     private static void onOneSpot(Runnable check) {
