@@ -119,6 +119,7 @@ case "$MODE" in
     step lease-release-states 'LeaseReleaseBenchmark\.leaseReleaseStates$' "${OPTS[@]}" -t 2 -p routes=1 -p capacity=SCARCE
     step lease-release-bag 'LeaseReleaseBenchmark\.leaseReleaseBag$' "${OPTS[@]}" -t 2 -p capacity=SCARCE
     step scarce-latency 'ScarceLatencyBenchmark\.' "${LATENCY_OPTS[@]}"
+    step handoff-anchor 'HandOffAnchorBenchmark\.' "${LATENCY_OPTS[@]}"
     step cross-thread 'CrossThreadReleaseBenchmark\.' "${OPTS[@]}"
     step route-scale 'RouteScaleBenchmark\.' "${OPTS[@]}" -p routes=100
     step route-scale-eviction 'RouteScaleEvictionBenchmark\.' "${OPTS[@]}" -p history=SEEN_50K_PURGED -p maintenance=OFF,ON
@@ -137,6 +138,7 @@ case "$MODE" in
     done
     step lease-release-1route-scarce-16t "$LR" "${OPTS[@]}" -t 16 -p routes=1 -p capacity=SCARCE
     step scarce-latency-16t 'ScarceLatencyBenchmark\.' "${LATENCY_OPTS[@]}"
+    step handoff-anchor-16t 'HandOffAnchorBenchmark\.' "${LATENCY_OPTS[@]}"
     step gc-1t 'LeaseReleaseBenchmark\.' "${OPTS[@]}" -t 1 -p routes=1 -p capacity=AMPLE -prof gc
     step cross-thread 'CrossThreadReleaseBenchmark\.' "${OPTS[@]}"
     for t in 1 8 32; do
@@ -157,6 +159,7 @@ case "$MODE" in
     done
     step gc-1t 'LeaseReleaseBenchmark\.' "${OPTS[@]}" -t 1 -prof gc
     step scarce-latency-16t 'ScarceLatencyBenchmark\.' "${LATENCY_OPTS[@]}"
+    step handoff-anchor-16t 'HandOffAnchorBenchmark\.' "${LATENCY_OPTS[@]}"
     step cross-thread 'CrossThreadReleaseBenchmark\.' "${OPTS[@]}"
     step route-scale 'RouteScaleBenchmark\.' "${OPTS[@]}"
     step route-scale-eviction 'RouteScaleEvictionBenchmark\.' "${OPTS[@]}"

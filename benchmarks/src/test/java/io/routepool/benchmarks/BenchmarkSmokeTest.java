@@ -65,6 +65,7 @@ class BenchmarkSmokeTest {
         seen.addAll(ran(new Runner(options("LeaseReleaseBenchmark\\.", "lease-release.json")
                 .threads(2).param("routes", "1").param("capacity", "SCARCE").build()).run()));
         seen.addAll(ran(new Runner(options("ScarceLatencyBenchmark\\.", "latency.json").threads(4).build()).run()));
+        seen.addAll(ran(new Runner(options("HandOffAnchorBenchmark\\.", "handoff.json").threads(4).build()).run()));
         seen.addAll(ran(new Runner(options("CrossThreadReleaseBenchmark\\.", "cross.json").build()).run()));
         seen.addAll(ran(new Runner(options("RouteScaleBenchmark\\.", "routes.json").param("routes", "100").build()).run()));
         seen.addAll(ran(new Runner(options("RouteScaleEvictionBenchmark\\.", "eviction.json")
@@ -96,6 +97,7 @@ class BenchmarkSmokeTest {
             expected.add("ScarceLatencyBenchmark.leaseRelease:" + p);
             expected.add("CrossThreadReleaseBenchmark.handoff:" + p);
         }
+        expected.add("HandOffAnchorBenchmark.fairSemaphore:null");
         expected.add("EndToEndBenchmark.get:ROUTEPOOL");
         expected.add("EndToEndBenchmark.get:HTTPCLIENT_POOLING");
         for (String p : new String[] {"ROUTEPOOL", "HC5_STRICT", "HC5_LAX", "HC5_OFFLOCK"}) {
@@ -112,6 +114,7 @@ class BenchmarkSmokeTest {
         assertTrue(summary.contains("## LeaseReleaseBenchmark"), summary);
         assertTrue(summary.contains("## ScarceLatencyBenchmark"), summary);
         assertTrue(summary.contains("## AnchorBenchmark"), summary);
+        assertTrue(summary.contains("## HandOffAnchorBenchmark"), summary);
         assertTrue(summary.contains("## HttpClient5ClassicBenchmark"), summary);
         assertTrue(summary.contains("## HttpClient5AsyncBenchmark"), summary);
         assertTrue(summary.contains("HttpClient 5 OFFLOCK (rp ÷ peer)"), summary);

@@ -92,6 +92,9 @@ public final class Report {
                         + " PoolingAsyncClientConnectionManager per PoolConcurrencyPolicy (maxPerRoute = max(2, threads): no waiting)");
         CLASSES.put("ScarceLatencyBenchmark",
                 "16 threads, 1 route, 2 connections: time per lease + release");
+        CLASSES.put("HandOffAnchorBenchmark",
+                "Not a pool: 16 threads take turns on a fair Semaphore with 2 permits (first come, first served with no"
+                        + " pool in it): the floor under the scarce percentiles on this machine; time per acquire + release");
         CLASSES.put("AnchorBenchmark",
                 "Not pools: what a lease + release is made of on this machine (clock read, uncontended lock + unlock,"
                         + " HttpHost hash, route lookup in a ConcurrentHashMap)");
