@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Where 16 threads on 20 routes lose their time (issue 13): temporary counters in pool-core (counters.diff, never
+# Where 16 threads on 20 routes lose their time (issue 13; the reading drawn from it in stop 18 was ruled out by the same
+# counters over 6 forks in stop 19: the loss was the JIT warm-up, see ../warm-16t/jit.sh): temporary counters in pool-core (counters.diff, never
 # committed: apply it to a scratch worktree of the commit this directory came with, then
 # `mvn -q -o -pl benchmarks -am package -DskipTests`), printed when the pool closes. Nothing else running.
 set -euo pipefail
