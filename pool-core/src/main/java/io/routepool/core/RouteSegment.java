@@ -87,7 +87,8 @@ final class RouteSegment<R, C> {
      * whose captures come in a storm (STORM_STREAK of them, each
      * within STORM_GAP_NANOS of the last) turns its lock-free path off for FAST_OFF_NANOS and runs locked (as a
      * lock-based pool does, without captures), then tries again. Performance only: both paths give the same
-     * results. Guarded by the lock; System.nanoTime is read only on the locked path, and only here.
+     * results. Guarded by the lock; System.nanoTime is read only on the locked path, and only at a capture (the
+     * off period is checked on the coarse clock, see fastOff).
      */
     private static final long STORM_GAP_NANOS = 20_000;
     private static final int STORM_STREAK = 16;
@@ -173,12 +174,17 @@ final class RouteSegment<R, C> {
         lastCapture = now;
     }
 
-    /** Under the lock: the lock-free path is off after a capture storm, for a while. */
+    /**
+     * Under the lock: the lock-free path is off after a capture storm, for a while. Read on every unlock while it is
+     * off, so it reads the coarse clock (the off period then lasts up to a tick longer): System.nanoTime here cost the
+     * locked path half its throughput (StateScaleBenchmark, 1 other state: 4.9 ops/us against 10.1; DESIGN.md,
+     * "Capture storms").
+     */
     private boolean fastOff() {
         if (fastOffUntil == 0) {
             return false;
         }
-        if (System.nanoTime() - fastOffUntil < 0) {
+        if (Ticker.now() - fastOffUntil < 0) {
             return true;
         }
         fastOffUntil = 0;
