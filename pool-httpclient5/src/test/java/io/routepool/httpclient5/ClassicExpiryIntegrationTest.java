@@ -85,6 +85,9 @@ class ClassicExpiryIntegrationTest {
         assertThat(cm.getTotalStats().getLeased()).isZero();
     }
 
+    /** How early a deadline from the coarse clock may fire on a loaded machine (a tick is 1 ms). */
+    private static final long EARLY_BY_AT_MOST_MS = 50;
+
     @Test
     void aPositiveTimeToLiveCountsFromCreationNotFromLastUse() throws IOException {
         Duration ttl = Duration.ofSeconds(1);
@@ -104,7 +107,10 @@ class ClassicExpiryIntegrationTest {
         long replacedAfterMillis = Eventually.millisSince(start);
 
         assertThat(port).as("replaced once its time to live had passed").isNotEqualTo(first);
-        assertThat(replacedAfterMillis).isGreaterThanOrEqualTo(ttl.toMillis());
+        // The time to live reaches pool-core as a keep-alive from the release's coarse clock, which may be a tick plus
+        // the ticker's scheduling delay old (DESIGN.md, "Time"), and HttpClient's created time is in whole ms: with both
+        // cores busy it was replaced 2 ms early. (Counted from the last use it would never be replaced: see above.)
+        assertThat(replacedAfterMillis).isGreaterThanOrEqualTo(ttl.toMillis() - EARLY_BY_AT_MOST_MS);
         assertThat(server.accepted.get()).isEqualTo(2);
         Eventually.until("the expired connection is closed", () -> server.ended.get() == 1);
     }
