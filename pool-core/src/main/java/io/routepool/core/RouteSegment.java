@@ -75,6 +75,13 @@ final class RouteSegment<R, C> {
      * lock-free lease and release (the one read-mostly word of the route they read).
      */
     volatile boolean fast;
+    /**
+     * Lock-free parking places keyed by non-null state (see {@link StateSlots} for their invariants), or null until an
+     * entry with a state is released here on the locked path. Replaced only under the lock in an exact view.
+     */
+    volatile StateSlots<R, C> stateSlots;
+    /** Scratch space for captures (guarded by the lock). */
+    private PoolEntry<R, C>[] scratch;
     private final PoolState pool;
     /** The pool's list of segments that may hold idle entries (Segments). */
     private final java.util.Queue<RouteSegment<R, C>> idleSegments;
@@ -202,48 +209,68 @@ final class RouteSegment<R, C> {
     }
 
     /**
-     * Captures the parked entries in the spots, pushed onto the idle index as its newest, among themselves by release
-     * time. Every entry already in the index was placed before they were parked: a placement under the lock after a
-     * park would have captured it first.
+     * Captures the parked entries in the spots and the state slots, pushed onto the idle index as its newest, among
+     * themselves by release time. Every entry already in the index was placed before they were parked: a placement
+     * under the lock after a park would have captured it first.
      */
     private void captureParked() {
         assert held();
-        PoolEntry<R, C> a = null;
-        PoolEntry<R, C>[] more = null;
+        StateSlots<R, C> t = stateSlots;
+        int room = stripeMask + 1 + (t == null ? 0 : t.inUse());
+        PoolEntry<R, C>[] out = scratch;
+        if (out == null || out.length < room) {
+            @SuppressWarnings("unchecked")
+            PoolEntry<R, C>[] arr = (PoolEntry<R, C>[]) new PoolEntry<?, ?>[Math.max(room, 2 * (stripeMask + 1))];
+            out = arr;
+            scratch = arr;
+        }
         int n = 0;
         for (int i = 0; i <= stripeMask; i++) {
             PoolEntry<R, C> e = spots.get(i);
-            if (e == null || !e.capture()) {
-                continue;
+            if (e != null && e.capture()) {
+                out[n++] = e;
             }
-            if (n == 0) {
-                a = e;
-            } else {
-                if (more == null) {
-                    @SuppressWarnings("unchecked")
-                    PoolEntry<R, C>[] arr = (PoolEntry<R, C>[]) new PoolEntry<?, ?>[stripeMask + 1];
-                    more = arr;
-                    more[0] = a;
-                }
-                more[n] = e;
-            }
-            n++;
         }
-        if (n == 1) {
-            intoIndex(a);
-        } else if (n > 1) {
-            for (int i = 1; i < n; i++) { // insertion sort by release time, oldest first
-                PoolEntry<R, C> e = more[i];
-                int j = i - 1;
-                while (j >= 0 && more[j].updated > e.updated) {
-                    more[j + 1] = more[j];
-                    j--;
+        if (t != null) {
+            n = t.captureInto(out, n);
+        }
+        if (n > 1) {
+            if (n <= 32) {
+                for (int i = 1; i < n; i++) { // insertion sort by release time, oldest first (stable)
+                    PoolEntry<R, C> e = out[i];
+                    int j = i - 1;
+                    while (j >= 0 && out[j].updated > e.updated) {
+                        out[j + 1] = out[j];
+                        j--;
+                    }
+                    out[j + 1] = e;
                 }
-                more[j + 1] = e;
+            } else {
+                java.util.Arrays.sort(out, 0, n, BY_RELEASE); // stable too
             }
-            for (int i = 0; i < n; i++) {
-                intoIndex(more[i]);
-            }
+        }
+        for (int i = 0; i < n; i++) {
+            intoIndex(out[i]);
+            out[i] = null;
+        }
+    }
+
+    private static final java.util.Comparator<PoolEntry<?, ?>> BY_RELEASE = (a, b) -> Long.compare(a.updated, b.updated);
+
+    /**
+     * Under the lock, in an exact view, when an entry of a non-null state is released on the locked path: makes sure the
+     * route has state slots for its size (see {@link StateSlots}); a new table replaces the old one, whose entries the
+     * exact view has captured.
+     */
+    void ensureStateSlots() {
+        assert held() && !fast;
+        if (spots == null) {
+            return;
+        }
+        StateSlots<R, C> t = stateSlots;
+        int want = StateSlots.capacityFor(allocated);
+        if (t == null || t.capacity() < want) {
+            stateSlots = new StateSlots<>(want);
         }
     }
 
@@ -322,6 +349,10 @@ final class RouteSegment<R, C> {
         if (spots != null) {
             for (int i = 0; i <= stripeMask; i++) {
                 spots.compareAndSet(i, e, null);
+            }
+            StateSlots<R, C> t = stateSlots;
+            if (t != null) {
+                t.forget(e);
             }
         }
     }

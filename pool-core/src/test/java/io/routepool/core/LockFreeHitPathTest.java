@@ -101,6 +101,79 @@ class LockFreeHitPathTest {
         assertThat(pool.getCounters().reused()).isEqualTo(3);
     }
 
+    PoolEntry<String, Conn> withState(String route, Object state) throws Exception {
+        return pool.lease(route, state, 0, MILLISECONDS);
+    }
+
+    @Test
+    void alternatingStatesParkAndClaimInTheStateSlotsWithoutTheLock() throws Exception {
+        pool(8, 20);
+        RouteSegment<String, Conn> seg;
+        java.util.concurrent.ExecutorService worker = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            Object[] ab = worker.submit(() -> {
+                PoolEntry<String, Conn> a = now("a");
+                PoolEntry<String, Conn> b = now("a");
+                a.setState("x");
+                b.setState("y");
+                pool.release(a, true);
+                pool.release(b, true); // the spot holds a: b is released under the lock, which makes the state slots
+                for (int i = 0; i < 3; i++) {
+                    pool.release(withState("a", "x"), true);
+                    pool.release(withState("a", "y"), true);
+                }
+                return new Object[] {a, b};
+            }).get(10, SECONDS);
+            seg = pool.segmentOf("a");
+            assertThat(seg.stateSlots).isNotNull();
+            assertThat(parked((PoolEntry<?, ?>) ab[0])).isTrue();
+            assertThat(parked((PoolEntry<?, ?>) ab[1])).isTrue();
+            seg.lock.lock(); // now a lease or release that needed the lock would block the worker
+            try {
+                Boolean same = worker.submit(() -> {
+                    boolean ok = true;
+                    for (int i = 0; i < 100; i++) {
+                        PoolEntry<String, Conn> x = withState("a", "x");
+                        ok &= x == ab[0];
+                        pool.release(x, true);
+                        PoolEntry<String, Conn> y = withState("a", "y");
+                        ok &= y == ab[1];
+                        pool.release(y, true);
+                    }
+                    return ok;
+                }).get(10, SECONDS);
+                assertThat(same).as("each state got its own connection back").isTrue();
+            } finally {
+                seg.lock.unlock();
+            }
+        } finally {
+            worker.shutdownNow();
+        }
+        assertThat(conns.created).hasSize(2);
+        assertThat(pool.getStats("a")).isEqualTo(new PoolStats(0, 0, 2, 8));
+        assertThat(pool.getCounters().reused()).isEqualTo(206);
+    }
+
+    @Test
+    void aStateSlotNeverHidesANewerEntryOfItsState() throws Exception {
+        pool(8, 20);
+        PoolEntry<String, Conn> a = now("a");
+        PoolEntry<String, Conn> b = now("a");
+        PoolEntry<String, Conn> c = now("a");
+        pool.release(c, true); // opens the lock-free path; the next cycle parks c in this thread's spot
+        pool.release(now("a"), true);
+        assertThat(parked(c)).isTrue();
+        a.setState("x");
+        b.setState("x");
+        pool.release(a, true); // the spot holds c: under the lock, which makes the state slots
+        pool.release(withState("a", "x"), true); // now a parks in the state slots
+        assertThat(parked(a)).isTrue();
+        pool.release(b, true); // a parked entry of x is in b's window: b goes under the lock, as the newest
+        assertThat(withState("a", "x")).as("HttpCore's rule: the most recently released of the state").isSameAs(b);
+        assertThat(withState("a", "x")).isSameAs(a);
+        assertThat(withState("a", "x")).as("none of x left: one without state").isSameAs(c);
+    }
+
     @Test
     void statsSeeAParkedEntryAsAvailableAndTheThreadStillGetsItBack() throws Exception {
         pool(2, 20);
