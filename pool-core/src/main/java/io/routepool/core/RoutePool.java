@@ -132,6 +132,9 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             }
             PoolEntry<R, C> e = LeaseLedger.claimAffine(seg, state, me, now, site);
             if (e == null) {
+                e = LeaseLedger.claimOfState(seg, state, me, now, site);
+            }
+            if (e == null) {
                 seg.makeExact(); // HttpCore's rule looks at every idle entry: the parked ones too
                 e = LeaseLedger.claim(seg, state, me, false, now, site);
             }

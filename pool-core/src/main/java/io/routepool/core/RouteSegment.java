@@ -453,6 +453,39 @@ final class RouteSegment<R, C> {
     }
 
     /**
+     * Under the lock, before any capture: HttpCore's rule without an exact view, when it can be decided without one:
+     * the newest idle entry of {@code state} (not null) in the index, provided no parked entry has that state (every
+     * parked entry is newer than every entry in the index, and one of that state would be in a spot or in the state's
+     * window). Else null, and the caller takes an exact view. Spares the other states' parked entries a capture, which
+     * would send each of them through the lock in turn (a lease rotating over many states would never leave it).
+     */
+    PoolEntry<R, C> claimOfState(Object state) {
+        assert held();
+        if (spots == null || state == null) {
+            return null;
+        }
+        for (int i = 0; i <= stripeMask; i++) {
+            PoolEntry<R, C> p = spots.get(i);
+            if (p != null && PoolEntry.isParked(p.word()) && state.equals(p.state())) {
+                return null;
+            }
+        }
+        StateSlots<R, C> t = stateSlots;
+        if (t != null && t.hasParked(state)) {
+            return null;
+        }
+        PoolEntry<R, C> e = idle.newestOf(state);
+        if (e != null) {
+            idle.take(e);
+            e.claim();
+            leasedEntries.addFirst(e);
+            leased++;
+            reused++;
+        }
+        return e;
+    }
+
+    /**
      * Thread affinity on the locked path too: the idle entry the current thread's stripe released last here, if its
      * state equals {@code state}; so a thread gets back the connection it used last, whichever path serves it.
      */

@@ -81,6 +81,18 @@ final class StateSlots<R, C> {
         return null;
     }
 
+    /** A parked entry of {@code state} (not null) is in its window (racy unless the lock holder has turned fast off). */
+    boolean hasParked(Object state) {
+        int h = home(state);
+        for (int k = 0; k < WINDOW; k++) {
+            PoolEntry<R, C> e = slots.get((h + k) & mask);
+            if (e != null && PoolEntry.isParked(e.word()) && state.equals(e.state())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * Without a lock, by the lessee releasing {@code e} with {@code state} (not null): the slot where {@code e} may
      * park (naming it, its bit set), or -1 when it must release under the lock: another parked entry of its state is
