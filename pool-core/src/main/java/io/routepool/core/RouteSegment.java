@@ -39,7 +39,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * release parks only into a spot that already holds its entry (or was empty); replacing a spot's entry is done under
  * the lock ({@link #noteReleased}), which captures the one it replaces if it was parked. A release also checks,
  * after its CAS, that its spot still holds its entry; if not, it takes it back the same way. So every parked entry
- * whose release has returned is in a spot of its segment, where lockExact finds it.
+ * whose release has returned is in a spot of its segment, or in its {@link #stateSlots}, where lockExact finds it.
+ *
+ * <h2>States</h2>
+ * A release whose spot holds another entry, of an entry with a non-null state, may park in the route's
+ * {@link StateSlots} instead (their invariants are there), and a lease whose spot has another state claims there; so a
+ * thread rotating over states stays lock-free. A locked lease whose state has no parked entry takes its state's newest
+ * entry from the index without an exact view ({@link #claimOfState}).
  */
 final class RouteSegment<R, C> {
 
