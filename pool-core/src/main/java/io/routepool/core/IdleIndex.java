@@ -67,13 +67,6 @@ final class IdleIndex<R, C> extends IntrusiveList<PoolEntry<R, C>> {
         return e;
     }
 
-    /** Under LIFO: the most recently released idle entry whose state equals {@code state} (not null), or null; not taken. */
-    PoolEntry<R, C> newestOf(Object state) {
-        assert lock.isHeldByCurrentThread() && !fifo;
-        StateList<R, C> l = byState == null ? null : byState.get(state);
-        return l == null ? null : l.head;
-    }
-
     // ---------------------------------------------------------------- the state lists follow the one list
 
     private StateList<R, C> listFor(Object state) {

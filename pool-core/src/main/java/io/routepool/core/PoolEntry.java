@@ -136,8 +136,6 @@ public final class PoolEntry<R, C> extends PaddedLinked<PoolEntry<R, C>> {
      * FRESH), folded into the segment's count under its lock when the entry leaves the leased list.
      */
     long fastReuses;
-    /** The slot of its segment's {@link StateSlots} it last took, or -1 (written by its lessee; a hint for forget). */
-    int stateSlot = -1;
 
     PoolEntry(RouteSegment<R, C> segment, long id, C connection, long created, long validityDeadline) {
         this.segment = segment;

@@ -113,12 +113,6 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     private PoolEntry<R, C> claimIdle(RouteSegment<R, C> seg, Object state, Thread me, Throwable site) {
         if (seg.fast) {
             PoolEntry<R, C> e = seg.claimParked(seg.stripe(me), state);
-            if (e == null && state != null) {
-                StateSlots<R, C> t = seg.stateSlots;
-                if (t != null) {
-                    e = t.claim(state); // another state's entry in this thread's spot: the state's own slots
-                }
-            }
             if (e != null) {
                 LeaseLedger.leaseClaimed(e, me, clocks.leaseTime(), site);
                 return e;
@@ -131,9 +125,6 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
                 return null;
             }
             PoolEntry<R, C> e = LeaseLedger.claimAffine(seg, state, me, now, site);
-            if (e == null) {
-                e = LeaseLedger.claimOfState(seg, state, me, now, site);
-            }
             if (e == null) {
                 seg.makeExact(); // HttpCore's rule looks at every idle entry: the parked ones too
                 e = LeaseLedger.claim(seg, state, me, false, now, site);
@@ -210,9 +201,6 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
                     seg.unlinkForClosing(entry);
                 } else {
                     stamp(entry, now, keepAliveNanos);
-                    if (entry.state() != null) {
-                        seg.ensureStateSlots();
-                    }
                     w = handOff.placeLocked(seg, entry, false);
                 }
                 d = HandOff.disposal(entry, w);
@@ -235,13 +223,12 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
 
     /**
      * The lock-free release (see RouteSegment, "The lock-free hit path"): parks the entry if this thread's spot
-     * already holds it (or is empty, and takes it), else, for an entry with a state, in that state's slots
-     * ({@link StateSlots#place}) unless this thread's spot holds a parked entry of the same state (LIFO). False, with
-     * the entry still this caller's lease, when the locked path must release it: no place to park (displacing a
-     * spot's entry is done under the lock, so that no exact view can miss a parked entry that left its spot), the entry
-     * is not a settled lease (a second release, reclaimed, closed by close(IMMEDIATE)), or, after the CAS, the route
-     * or pool needs the slow path (waiters, a limit, close) or its place was emptied or replaced; the parker then
-     * takes its entry back. If somebody claimed or captured it first, the release is done.
+     * already holds it (or is empty, and takes it). False, with the entry still this caller's lease, when the locked
+     * path must release it: the spot holds another entry (displacing it is done under the lock, so that no exact view
+     * can miss a parked entry that left its spot), the entry is not a settled lease (a second release, reclaimed,
+     * closed by close(IMMEDIATE)), or, after the CAS, the route or pool needs the slow path (waiters, a limit, close)
+     * or another thread took the spot; the parker then takes its entry back. If somebody claimed or captured it
+     * first, the release is done.
      */
     private boolean releaseParked(RouteSegment<R, C> seg, PoolEntry<R, C> entry, int stripe, long now, long keepAliveNanos) {
         int w = entry.word();
@@ -249,13 +236,8 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             return false;
         }
         PoolEntry<R, C> inSpot = seg.spots.get(stripe);
-        StateSlots<R, C> t = null;
-        int slot = -1;
         if (inSpot != entry && (inSpot != null || !seg.spots.compareAndSet(stripe, null, entry))) {
-            Object s = entry.state();
-            if (s == null || (t = seg.stateSlots) == null || parkedWithState(inSpot, s) || (slot = t.place(entry, s)) < 0) {
-                return false;
-            }
+            return false;
         }
         stamp(entry, now, keepAliveNanos);
         LeaseLedger.releasing(entry);
@@ -263,8 +245,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         if (parked == 0) {
             return false; // reclaimed or shut meanwhile: the locked path sorts it out
         }
-        if (seg.fast && capacity.count() == 0 && !pool.closed && !pool.overTotal()
-                && (t == null ? seg.spots.get(stripe) == entry : seg.stateSlots == t && t.slots.get(slot) == entry)) {
+        if (seg.fast && capacity.count() == 0 && !pool.closed && !pool.overTotal() && seg.spots.get(stripe) == entry) {
             return true;
         }
         if (entry.unpark(parked)) {
@@ -274,11 +255,6 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             handOff.serveCapacityFromIdle(); // captured into the index by another thread: it may serve a capacity waiter
         }
         return true;
-    }
-
-    /** {@code e} (a spot's entry, or null) is parked with state {@code s}: a newer entry of {@code s} must not park elsewhere. */
-    private static boolean parkedWithState(PoolEntry<?, ?> e, Object s) {
-        return e != null && PoolEntry.isParked(e.word()) && s.equals(e.state());
     }
 
     // ================================================================== limits

@@ -39,13 +39,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * release parks only into a spot that already holds its entry (or was empty); replacing a spot's entry is done under
  * the lock ({@link #noteReleased}), which captures the one it replaces if it was parked. A release also checks,
  * after its CAS, that its spot still holds its entry; if not, it takes it back the same way. So every parked entry
- * whose release has returned is in a spot of its segment, or in its {@link #stateSlots}, where lockExact finds it.
- *
- * <h2>States</h2>
- * A release whose spot holds another entry, of an entry with a non-null state, may park in the route's
- * {@link StateSlots} instead (their invariants are there), and a lease whose spot has another state claims there; so a
- * thread rotating over states stays lock-free. A locked lease whose state has no parked entry takes its state's newest
- * entry from the index without an exact view ({@link #claimOfState}).
+ * whose release has returned is in a spot of its segment, where lockExact finds it.
  */
 final class RouteSegment<R, C> {
 
@@ -81,13 +75,6 @@ final class RouteSegment<R, C> {
      * lock-free lease and release (the one read-mostly word of the route they read).
      */
     volatile boolean fast;
-    /**
-     * Lock-free parking places keyed by non-null state (see {@link StateSlots} for their invariants), or null until an
-     * entry with a state is released here on the locked path. Replaced only under the lock in an exact view.
-     */
-    volatile StateSlots<R, C> stateSlots;
-    /** Scratch space for captures (guarded by the lock). */
-    private PoolEntry<R, C>[] scratch;
     private final PoolState pool;
     /** The pool's list of segments that may hold idle entries (Segments). */
     private final java.util.Queue<RouteSegment<R, C>> idleSegments;
@@ -215,68 +202,48 @@ final class RouteSegment<R, C> {
     }
 
     /**
-     * Captures the parked entries in the spots and the state slots, pushed onto the idle index as its newest, among
-     * themselves by release time. Every entry already in the index was placed before they were parked: a placement
-     * under the lock after a park would have captured it first.
+     * Captures the parked entries in the spots, pushed onto the idle index as its newest, among themselves by release
+     * time. Every entry already in the index was placed before they were parked: a placement under the lock after a
+     * park would have captured it first.
      */
     private void captureParked() {
         assert held();
-        StateSlots<R, C> t = stateSlots;
-        int room = stripeMask + 1 + (t == null ? 0 : t.inUse());
-        PoolEntry<R, C>[] out = scratch;
-        if (out == null || out.length < room) {
-            @SuppressWarnings("unchecked")
-            PoolEntry<R, C>[] arr = (PoolEntry<R, C>[]) new PoolEntry<?, ?>[Math.max(room, 2 * (stripeMask + 1))];
-            out = arr;
-            scratch = arr;
-        }
+        PoolEntry<R, C> a = null;
+        PoolEntry<R, C>[] more = null;
         int n = 0;
         for (int i = 0; i <= stripeMask; i++) {
             PoolEntry<R, C> e = spots.get(i);
-            if (e != null && e.capture()) {
-                out[n++] = e;
+            if (e == null || !e.capture()) {
+                continue;
             }
-        }
-        if (t != null) {
-            n = t.captureInto(out, n);
-        }
-        if (n > 1) {
-            if (n <= 32) {
-                for (int i = 1; i < n; i++) { // insertion sort by release time, oldest first (stable)
-                    PoolEntry<R, C> e = out[i];
-                    int j = i - 1;
-                    while (j >= 0 && out[j].updated > e.updated) {
-                        out[j + 1] = out[j];
-                        j--;
-                    }
-                    out[j + 1] = e;
-                }
+            if (n == 0) {
+                a = e;
             } else {
-                java.util.Arrays.sort(out, 0, n, BY_RELEASE); // stable too
+                if (more == null) {
+                    @SuppressWarnings("unchecked")
+                    PoolEntry<R, C>[] arr = (PoolEntry<R, C>[]) new PoolEntry<?, ?>[stripeMask + 1];
+                    more = arr;
+                    more[0] = a;
+                }
+                more[n] = e;
             }
+            n++;
         }
-        for (int i = 0; i < n; i++) {
-            intoIndex(out[i]);
-            out[i] = null;
-        }
-    }
-
-    private static final java.util.Comparator<PoolEntry<?, ?>> BY_RELEASE = (a, b) -> Long.compare(a.updated, b.updated);
-
-    /**
-     * Under the lock, in an exact view, when an entry of a non-null state is released on the locked path: makes sure the
-     * route has state slots for its size (see {@link StateSlots}); a new table replaces the old one, whose entries the
-     * exact view has captured.
-     */
-    void ensureStateSlots() {
-        assert held() && !fast;
-        if (spots == null) {
-            return;
-        }
-        StateSlots<R, C> t = stateSlots;
-        int want = StateSlots.capacityFor(allocated);
-        if (t == null || t.capacity() < want) {
-            stateSlots = new StateSlots<>(want);
+        if (n == 1) {
+            intoIndex(a);
+        } else if (n > 1) {
+            for (int i = 1; i < n; i++) { // insertion sort by release time, oldest first
+                PoolEntry<R, C> e = more[i];
+                int j = i - 1;
+                while (j >= 0 && more[j].updated > e.updated) {
+                    more[j + 1] = more[j];
+                    j--;
+                }
+                more[j + 1] = e;
+            }
+            for (int i = 0; i < n; i++) {
+                intoIndex(more[i]);
+            }
         }
     }
 
@@ -355,10 +322,6 @@ final class RouteSegment<R, C> {
         if (spots != null) {
             for (int i = 0; i <= stripeMask; i++) {
                 spots.compareAndSet(i, e, null);
-            }
-            StateSlots<R, C> t = stateSlots;
-            if (t != null) {
-                t.forget(e);
             }
         }
     }
@@ -448,39 +411,6 @@ final class RouteSegment<R, C> {
     PoolEntry<R, C> claimAffine(Object state) {
         assert held();
         PoolEntry<R, C> e = affine(state);
-        if (e != null) {
-            idle.take(e);
-            e.claim();
-            leasedEntries.addFirst(e);
-            leased++;
-            reused++;
-        }
-        return e;
-    }
-
-    /**
-     * Under the lock, before any capture: HttpCore's rule without an exact view, when it can be decided without one:
-     * the newest idle entry of {@code state} (not null) in the index, provided no parked entry has that state (every
-     * parked entry is newer than every entry in the index, and one of that state would be in a spot or in the state's
-     * window). Else null, and the caller takes an exact view. Spares the other states' parked entries a capture, which
-     * would send each of them through the lock in turn (a lease rotating over many states would never leave it).
-     */
-    PoolEntry<R, C> claimOfState(Object state) {
-        assert held();
-        if (spots == null || state == null) {
-            return null;
-        }
-        for (int i = 0; i <= stripeMask; i++) {
-            PoolEntry<R, C> p = spots.get(i);
-            if (p != null && PoolEntry.isParked(p.word()) && state.equals(p.state())) {
-                return null;
-            }
-        }
-        StateSlots<R, C> t = stateSlots;
-        if (t != null && t.hasParked(state)) {
-            return null;
-        }
-        PoolEntry<R, C> e = idle.newestOf(state);
         if (e != null) {
             idle.take(e);
             e.claim();

@@ -17,8 +17,7 @@
  *   <li>{@code RoutePool}: the façade; the lease and release fast paths (lock-free on a hit).</li>
  *   <li>{@code PoolEntry}: the entry's state word, its table of states and the transitions.</li>
  *   <li>{@code RouteSegment}, {@code IdleIndex}: one route's lock, lists and counters, its spots and the
- *       lock-free hit path ("The lock-free hit path" on RouteSegment), and the index from state to idle entries;
- *       {@code StateSlots}: the lock-free parking places keyed by state.</li>
+ *       lock-free hit path ("The lock-free hit path" on RouteSegment), and the index from state to idle entries.</li>
  *   <li>{@code HandOff}: where a released entry or a freed unit goes; the lost wake-up protocol.</li>
  *   <li>{@code LeaseAttempt} ({@code RouteStep}, {@code Eviction}, {@code Connections}), then
  *       {@code Lessee}, {@code Waiter}, {@code WaiterQueue}, {@code CapacityQueue}: the slow path and
