@@ -101,6 +101,53 @@ class LockFreeHitPathTest {
         assertThat(pool.getCounters().reused()).isEqualTo(3);
     }
 
+    /** Runs {@code body} on a new thread whose stripe differs from each of {@code avoid}'s. */
+    <T> T onOtherStripe(RouteSegment<String, Conn> seg, java.util.concurrent.Callable<T> body, Thread... avoid) throws Exception {
+        java.util.concurrent.FutureTask<T> task = new java.util.concurrent.FutureTask<>(body);
+        Thread t;
+        boolean clash;
+        do {
+            t = new Thread(task, "stripe-probe");
+            clash = false;
+            for (Thread a : avoid) {
+                clash |= seg.stripe(t) == seg.stripe(a);
+            }
+        } while (clash);
+        t.start();
+        return task.get(10, SECONDS);
+    }
+
+    @Test
+    void aNewerEntryOfAStateInAnotherThreadsSpotIsTakenBeforeAnOlderOneInTheStateSlots() throws Exception {
+        pool(8, 20);
+        PoolEntry<String, Conn> a = now("a");
+        PoolEntry<String, Conn> b = now("a");
+        PoolEntry<String, Conn> c = now("a");
+        PoolEntry<String, Conn> d = now("a");
+        pool.release(c, true); // opens the lock-free path
+        pool.release(now("a"), true); // c parks in this thread's spot
+        a.setState("u");
+        pool.release(a, true); // under the lock (the spot holds c): makes the state slots; the spot now names a
+        PoolEntry<String, Conn> c2 = now("a"); // c, under the lock
+        assertThat(c2).isSameAs(c);
+        pool.release(c, true); // the spot named a: under the lock, the spot names c
+        pool.release(now("a"), true); // c parks in the spot again
+        assertThat(parked(c)).isTrue();
+        b.setState("u");
+        pool.release(b, true); // the spot holds c (no state): b parks in the state slots
+        RouteSegment<String, Conn> seg = pool.segmentOf("a");
+        Thread me = Thread.currentThread();
+        Thread[] w = new Thread[1];
+        onOtherStripe(seg, () -> {
+            w[0] = Thread.currentThread();
+            d.setState("u");
+            pool.release(d, true); // the newest entry of u
+            return null;
+        }, me);
+        PoolEntry<String, Conn> got = onOtherStripe(seg, () -> pool.lease("a", "u", 0, MILLISECONDS), me, w[0]);
+        assertThat(got).as("HttpCore's rule: the most recently released entry of u").isSameAs(d);
+    }
+
     @Test
     void statsSeeAParkedEntryAsAvailableAndTheThreadStillGetsItBack() throws Exception {
         pool(2, 20);
