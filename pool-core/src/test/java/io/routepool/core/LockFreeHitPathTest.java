@@ -117,8 +117,13 @@ class LockFreeHitPathTest {
         return task.get(10, SECONDS);
     }
 
+    /**
+     * HttpCore's rule across threads: an older idle entry of state u is released by this thread while its spot holds
+     * another entry, the newest by a second thread into its own spot; a third thread's lease of u must get the newest.
+     * (A lock-free table of parked entries keyed by state, tried in an earlier stop, gave the older one here.)
+     */
     @Test
-    void aNewerEntryOfAStateInAnotherThreadsSpotIsTakenBeforeAnOlderOneInTheStateSlots() throws Exception {
+    void aLeaseFromAThirdThreadTakesTheNewestEntryOfItsStateFromAnotherThreadsSpot() throws Exception {
         pool(8, 20);
         PoolEntry<String, Conn> a = now("a");
         PoolEntry<String, Conn> b = now("a");
@@ -127,14 +132,14 @@ class LockFreeHitPathTest {
         pool.release(c, true); // opens the lock-free path
         pool.release(now("a"), true); // c parks in this thread's spot
         a.setState("u");
-        pool.release(a, true); // under the lock (the spot holds c): makes the state slots; the spot now names a
+        pool.release(a, true); // under the lock (the spot holds c); the spot now names a
         PoolEntry<String, Conn> c2 = now("a"); // c, under the lock
         assertThat(c2).isSameAs(c);
         pool.release(c, true); // the spot named a: under the lock, the spot names c
         pool.release(now("a"), true); // c parks in the spot again
         assertThat(parked(c)).isTrue();
         b.setState("u");
-        pool.release(b, true); // the spot holds c (no state): b parks in the state slots
+        pool.release(b, true); // the spot holds c (no state): b is released under the lock, an older entry of u
         RouteSegment<String, Conn> seg = pool.segmentOf("a");
         Thread me = Thread.currentThread();
         Thread[] w = new Thread[1];
