@@ -41,6 +41,7 @@ final class LeaseLedger {
         e.borrower = borrower;
         e.asyncLease = async;
         e.leasedAt = now;
+        e.leases++;
         e.firstSeenLeased = Clocks.UNSET;
         e.leaseSite = site;
         e.leakReported = false;

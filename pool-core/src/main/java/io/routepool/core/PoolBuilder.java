@@ -49,6 +49,7 @@ public final class PoolBuilder<R, C> {
     final Map<Diagnostic.Kind, String> remedies = new EnumMap<>(Diagnostic.Kind.class);
     final Map<RemedyHint, String> remedyHints = new EnumMap<>(RemedyHint.class);
     long maxLeaseWaitNanos = DEFAULT_MAX_LEASE_WAIT.toNanos();
+    int maxUsesPerConnection = 0;
     /** Null until build() when not set: then the next {@code routepool-N}. */
     String poolName;
 
@@ -256,6 +257,19 @@ public final class PoolBuilder<R, C> {
      */
     public PoolBuilder<R, C> maxLeaseWait(Duration maxWait) {
         this.maxLeaseWaitNanos = Arithmetic.nonNegativeOption(maxWait, "maxLeaseWait", "wait forever");
+        return this;
+    }
+
+    /**
+     * A connection that has served this many leases is closed when its last one is released, instead of being kept
+     * for reuse (Jetty's {@code maxUsage}): so that no connection lives on one server for ever, however busy. Every
+     * lease counts, whether the connection was new or reused. Default 0: no limit.
+     */
+    public PoolBuilder<R, C> maxUsesPerConnection(int maxUses) {
+        if (maxUses < 0) {
+            throw new IllegalArgumentException("maxUsesPerConnection must be 0 (no limit) or positive, was " + maxUses);
+        }
+        this.maxUsesPerConnection = maxUses;
         return this;
     }
 

@@ -115,6 +115,11 @@ public final class PoolEntry<R, C> extends PaddedLinked<PoolEntry<R, C>> {
     /** When the lease began, on the pool's lease clock (see Clocks). */
     long leasedAt;
     /**
+     * Leases this connection has served, this one included (maxUsesPerConnection): counted when a lease begins, by its
+     * one writer at a time (the lock holder, or the lock-free claimer while FRESH), read by the lessee at release.
+     */
+    int leases;
+    /**
      * When maintenance first saw this lease (Clocks.UNSET until then). With the coarse clock, leasedAt may be
      * early by as long as the clock went unrefreshed; a lease is judged old only once maintenance has itself
      * seen it long enough (MaintenancePass.judgedAge).

@@ -34,6 +34,8 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     private final Sweeper<R, C> sweeper;
     private final MaintenancePass<R, C> maintenance;
     private final Closer<R, C> closer;
+    /** Settings.maxUsesPerConnection, in a field of its own for the release path; zero: no limit. */
+    private final int maxUses;
     /** The background maintenance task, or null; cancelled by close. */
     private volatile Maintenance.Task maintenanceTask;
 
@@ -51,6 +53,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         this.sweeper = new Sweeper<>(p);
         this.maintenance = new MaintenancePass<>(p);
         this.closer = new Closer<>(p);
+        this.maxUses = p.settings.maxUsesPerConnection;
     }
 
     /** Starts background maintenance, if configured; called once by the builder after construction. */
@@ -179,6 +182,9 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         RouteSegment<R, C> seg = entry.segment;
         if (seg.owner != segments) {
             throw new IllegalStateException("Entry " + entry + " was not leased from this pool");
+        }
+        if (maxUses != 0 && entry.leases >= maxUses) {
+            reusable = false; // served its last lease (maxUsesPerConnection): closed as a non-reusable release is
         }
         long now = clocks.releaseTime();
         int stripe = seg.stripe(Thread.currentThread());

@@ -23,6 +23,8 @@ final class Settings {
     /** The cap on a wait its caller asked to last forever; zero: no cap. */
     final long maxLeaseWaitNanos;
     final boolean captureLeaseStacks;
+    /** Leases a connection serves before its release closes it; zero: no limit. */
+    final int maxUsesPerConnection;
 
     /** The wait a lease asking for {@code timeoutNanos} gets: a wait forever is capped by maxLeaseWait. */
     long effectiveTimeout(long timeoutNanos) {
@@ -42,5 +44,6 @@ final class Settings {
         this.poolName = b.poolName;
         this.maxLeaseWaitNanos = b.maxLeaseWaitNanos;
         this.captureLeaseStacks = b.captureLeaseStacks;
+        this.maxUsesPerConnection = b.maxUsesPerConnection;
     }
 }
