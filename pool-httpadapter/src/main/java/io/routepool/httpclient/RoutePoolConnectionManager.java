@@ -667,6 +667,7 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         private PoolListener<HttpRoute> listener = PoolListener.none();
         private String poolName;
         private Duration maxLeaseWait = Duration.ofMinutes(3);
+        private int maxUsesPerConnection;
 
         Builder() {
         }
@@ -789,6 +790,18 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
             return this;
         }
 
+        /**
+         * A connection that has served this many requests is closed when the last one is done, instead of being kept
+         * for reuse (Jetty's {@code maxUsage}). Default 0: no limit.
+         */
+        public Builder maxUsesPerConnection(final int maxUses) {
+            if (maxUses < 0) {
+                throw new IllegalArgumentException("maxUsesPerConnection must be 0 (no limit) or positive, was " + maxUses);
+            }
+            this.maxUsesPerConnection = maxUses;
+            return this;
+        }
+
         /** A connection leased longer than this is reported once as a suspected leak. Default 5 minutes; zero: off. */
         public Builder leakThreshold(final Duration threshold) {
             this.leakThreshold = Objects.requireNonNull(threshold, "leakThreshold");
@@ -863,6 +876,7 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
                     .validator(pooled -> !pooled.connection.isStale())
                     .maintenanceInterval(this.maintenanceInterval)
                     .maxIdleTime(this.maxIdleTime)
+                    .maxUsesPerConnection(this.maxUsesPerConnection)
                     .leakThreshold(this.leakThreshold)
                     .captureLeaseStacks(this.captureLeaseStacks)
                     .reclaimAbandonedAfter(this.reclaimAbandonedAfter)

@@ -141,6 +141,25 @@ class HttpClientIntegrationTest {
     }
 
     @Test
+    void maxUsesPerConnectionClosesAConnectionAfterItsThirdRequest() throws IOException {
+        RoutePoolConnectionManager cm = RoutePoolConnectionManager.builder().dnsResolver(LOOPBACK).maxUsesPerConnection(3).build();
+        CloseableHttpClient client = client(cm);
+        List<Integer> ports = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            ports.add(get(client, server.url("/hello")));
+        }
+        assertThat(server.accepted.get()).isEqualTo(3);
+        assertThat(ports.subList(0, 3)).containsOnly(ports.get(0));
+        assertThat(ports.subList(3, 6)).containsOnly(ports.get(3));
+        assertThat(new HashSet<>(ports)).hasSize(3);
+        Await.until("the server saw the two used-up connections end", () -> server.ended.get() == 2);
+        assertThat(cm.getStats(server.route()).toString()).isEqualTo("[leased: 0; pending: 0; available: 1; max: 2]");
+        assertThatThrownBy(() -> RoutePoolConnectionManager.builder().maxUsesPerConnection(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxUsesPerConnection must be 0 (no limit) or positive, was -1");
+    }
+
+    @Test
     void threadsTimesRequestsExactCounts() throws Exception {
         int threadCount = 8;
         int perThread = 50;
