@@ -16,15 +16,30 @@ final class Connections<R, C> {
     private final HandOff<R, C> handOff;
     private final Diagnostics<R> diagnostics;
     private final long timeToLiveNanos;
+    /** Settings.timeToLiveJitter: each connection's time to live is shortened by up to this part of it, at random. */
+    private final double timeToLiveJitter;
 
     Connections(PoolState pool, Clocks clocks, UserCode<R, C> calls, HandOff<R, C> handOff, Diagnostics<R> diagnostics,
-            long timeToLiveNanos) {
+            long timeToLiveNanos, double timeToLiveJitter) {
         this.pool = pool;
         this.clocks = clocks;
         this.calls = calls;
         this.handOff = handOff;
         this.diagnostics = diagnostics;
         this.timeToLiveNanos = timeToLiveNanos;
+        this.timeToLiveJitter = timeToLiveJitter;
+    }
+
+    /** A new connection's validity deadline: created + the time to live, shortened by its jitter; NEVER without one. */
+    long validityDeadline(long created) {
+        if (timeToLiveNanos <= 0) {
+            return PoolEntry.NEVER;
+        }
+        long ttl = timeToLiveNanos;
+        if (timeToLiveJitter > 0) {
+            ttl -= (long) (ttl * timeToLiveJitter * java.util.concurrent.ThreadLocalRandom.current().nextDouble());
+        }
+        return Arithmetic.saturatedAdd(created, ttl);
     }
 
     /** The time a check of {@code e} needs, or {@link Clocks#UNSET} when it needs none (no expiry, no validation). */
@@ -59,7 +74,7 @@ final class Connections<R, C> {
         }
         long now = clocks.now();
         PoolEntry<R, C> e = new PoolEntry<>(seg, id != 0 ? id : pool.nextId(), conn, now,
-                timeToLiveNanos > 0 ? Arithmetic.saturatedAdd(now, timeToLiveNanos) : PoolEntry.NEVER);
+                validityDeadline(now));
         boolean open;
         seg.lockExact();
         try {

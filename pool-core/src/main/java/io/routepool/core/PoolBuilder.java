@@ -19,6 +19,7 @@ public final class PoolBuilder<R, C> {
     int maxTotal = 20;
     int defaultMaxPerRoute = 2;
     long timeToLiveNanos = 0;
+    double timeToLiveJitter = 0;
     long validateAfterInactivityNanos = 0;
     ConnectionValidator<? super C> validator = ConnectionValidator.alwaysValid();
     TimeSource timeSource = TimeSource.system();
@@ -70,6 +71,21 @@ public final class PoolBuilder<R, C> {
     /** Connections older than this are closed instead of reused; zero or negative means no limit. */
     public PoolBuilder<R, C> timeToLive(Duration ttl) {
         this.timeToLiveNanos = Arithmetic.saturatedNanos(Objects.requireNonNull(ttl, "timeToLive"));
+        return this;
+    }
+
+    /**
+     * Shortens each connection's {@link #timeToLive} by a random part of it, up to this fraction (0.1: each lives
+     * between 90 % and 100 % of the time to live, drawn when it is made), so that connections made together do not
+     * all expire together (Reactor Netty's {@code maxLifeTimeVariance}; HikariCP shortens its maxLifetime by up to
+     * 2.5 %). At least 0 and below 1; default 0: every connection lives the whole time to live. No effect without one.
+     */
+    public PoolBuilder<R, C> timeToLiveJitter(double fraction) {
+        if (!(fraction >= 0 && fraction < 1)) { // also refuses NaN
+            throw new IllegalArgumentException("timeToLiveJitter must be at least 0 and below 1 (a fraction of the time to live), was "
+                    + fraction);
+        }
+        this.timeToLiveJitter = fraction;
         return this;
     }
 

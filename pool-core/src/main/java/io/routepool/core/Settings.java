@@ -9,6 +9,8 @@ final class Settings {
     final Executor asyncExecutor;
     /** Zero: connections live as long as they stay open. */
     final long timeToLiveNanos;
+    /** The largest part of timeToLiveNanos a connection's life is shortened by, at random; 0 <= jitter < 1. */
+    final double timeToLiveJitter;
     final boolean failOnSelfDeadlock;
     final long leakThresholdNanos;
     final long reclaimAfterNanos;
@@ -34,6 +36,7 @@ final class Settings {
     Settings(PoolBuilder<?, ?> b) {
         this.asyncExecutor = b.asyncExecutor;
         this.timeToLiveNanos = b.timeToLiveNanos;
+        this.timeToLiveJitter = b.timeToLiveJitter;
         this.failOnSelfDeadlock = b.failOnSelfDeadlock;
         this.leakThresholdNanos = b.leakThresholdNanos;
         this.reclaimAfterNanos = b.reclaimAfterNanos;

@@ -668,6 +668,7 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         private String poolName;
         private Duration maxLeaseWait = Duration.ofMinutes(3);
         private int maxUsesPerConnection;
+        private double timeToLiveJitter;
 
         Builder() {
         }
@@ -728,6 +729,20 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         public Builder timeToLive(final long timeToLive, final TimeUnit timeUnit) {
             Args.notNull(timeUnit, "Time unit");
             this.timeToLive = timeToLive > 0 ? Duration.ofNanos(timeUnit.toNanos(timeToLive)) : Duration.ZERO;
+            return this;
+        }
+
+        /**
+         * Shortens each connection's {@link #timeToLive(Duration) time to live} by a random part of it, up to this
+         * fraction (0.1: between 90 % and 100 %), so that connections made together do not expire together; with a
+         * time to live, that is also how traffic moves over to new DNS answers. At least 0 and below 1; default 0.
+         */
+        public Builder timeToLiveJitter(final double fraction) {
+            if (!(fraction >= 0 && fraction < 1)) {
+                throw new IllegalArgumentException("timeToLiveJitter must be at least 0 and below 1 (a fraction of the time to live), was "
+                        + fraction);
+            }
+            this.timeToLiveJitter = fraction;
             return this;
         }
 
@@ -872,6 +887,7 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
                     .maxTotal(this.maxTotal)
                     .defaultMaxPerRoute(this.defaultMaxPerRoute)
                     .timeToLive(this.timeToLive)
+                    .timeToLiveJitter(this.timeToLiveJitter)
                     .validateAfterInactivity(Duration.ofMillis(Math.max(0, this.validateAfterInactivityMs)))
                     .validator(pooled -> !pooled.connection.isStale())
                     .maintenanceInterval(this.maintenanceInterval)

@@ -12,6 +12,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -157,6 +158,25 @@ class HttpClientIntegrationTest {
         assertThatThrownBy(() -> RoutePoolConnectionManager.builder().maxUsesPerConnection(-1))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("maxUsesPerConnection must be 0 (no limit) or positive, was -1");
+    }
+
+    @Test
+    void timeToLiveJitterSpreadsTheLifetimesOfConnectionsMadeTogether() throws Exception {
+        RoutePoolConnectionManager.Builder b = RoutePoolConnectionManager.builder().dnsResolver(LOOPBACK)
+                .maxTotal(50).defaultMaxPerRoute(50).timeToLive(Duration.ofMinutes(10)).timeToLiveJitter(0.5);
+        try (io.routepool.core.KeyedPool<HttpRoute, PooledConnection> pool = b.buildPool(new InternalConnectionFactory(new ConfigData(), null))) {
+            Set<Long> lives = new HashSet<>();
+            for (int i = 0; i < 50; i++) {
+                io.routepool.core.PoolEntry<HttpRoute, PooledConnection> e = pool.lease(server.route(), null, 0, TimeUnit.SECONDS);
+                long life = e.validityDeadlineNanos() - e.createdNanos();
+                assertThat(life).isGreaterThan(Duration.ofMinutes(5).toNanos()).isLessThanOrEqualTo(Duration.ofMinutes(10).toNanos());
+                lives.add(life);
+            }
+            assertThat(lives).as("lifetimes drawn at random").hasSizeGreaterThan(40);
+        }
+        assertThatThrownBy(() -> RoutePoolConnectionManager.builder().timeToLiveJitter(1.0))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("timeToLiveJitter must be at least 0 and below 1 (a fraction of the time to live), was 1.0");
     }
 
     @Test
