@@ -26,6 +26,17 @@ final class OptionValues {
         return Duration.ofNanos(value.getTimeUnit().toNanos(value.getDuration()));
     }
 
+    /**
+     * @param zero what zero means for the option, for the message
+     * @throws IllegalArgumentException {@code value} is negative
+     */
+    static int count(final String option, final int value, final String zero) {
+        if (value < 0) {
+            throw new IllegalArgumentException(option + " must not be negative (" + zero + ": 0), was " + value);
+        }
+        return value;
+    }
+
     /** @throws IllegalArgumentException {@code value} is null */
     static <V> V notNull(final String option, final V value) {
         if (value == null) {

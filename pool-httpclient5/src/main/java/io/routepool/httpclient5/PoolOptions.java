@@ -23,6 +23,7 @@ final class PoolOptions<T, C extends ModalCloseable> {
     Duration stuckWaiterThreshold;
     Boolean failOnSelfDeadlock;
     Duration maxIdleTime;
+    Integer maxUsesPerConnection;
     PoolLogger logger;
     String poolName;
     Duration maxLeaseWait;
@@ -54,6 +55,9 @@ final class PoolOptions<T, C extends ModalCloseable> {
         }
         if (maxIdleTime != null) {
             b.maxIdleTime(maxIdleTime);
+        }
+        if (maxUsesPerConnection != null) {
+            b.maxUsesPerConnection(maxUsesPerConnection);
         }
         if (logger != null) {
             b.logger(logger);

@@ -60,6 +60,7 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     private String poolName;
     private Duration maxLeaseWait;
     private Duration maxIdleTime;
+    private Integer maxUsesPerConnection;
     private PoolLogger poolLogger;
     private PoolListener<HttpRoute> poolListener;
 
@@ -282,6 +283,17 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     }
 
     /**
+     * A connection that has served this many leases is closed when the last of them is released, instead of being
+     * kept for reuse (Jetty's {@code maxUsage}); default 0: no limit.
+     *
+     * @throws IllegalArgumentException negative
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setMaxUsesPerConnection(final int maxUses) {
+        this.maxUsesPerConnection = OptionValues.count("maxUsesPerConnection", maxUses, "no limit");
+        return this;
+    }
+
+    /**
      * Where the pool writes its reports (default: SLF4J, as HttpClient logs).
      *
      * @throws IllegalArgumentException null
@@ -352,6 +364,7 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
         o.poolName = poolName;
         o.maxLeaseWait = maxLeaseWait;
         o.maxIdleTime = maxIdleTime;
+        o.maxUsesPerConnection = maxUsesPerConnection;
         o.logger = poolLogger;
         o.listener = poolListener;
         return o;

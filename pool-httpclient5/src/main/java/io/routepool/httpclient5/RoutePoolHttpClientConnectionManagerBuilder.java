@@ -65,6 +65,7 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     private Duration maxLeaseWait;
     private Boolean failOnSelfDeadlock;
     private Duration maxIdleTime;
+    private Integer maxUsesPerConnection;
     private PoolLogger poolLogger;
     private PoolListener<HttpRoute> poolListener;
 
@@ -332,6 +333,17 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     }
 
     /**
+     * A connection that has served this many leases is closed when the last of them is released, instead of being
+     * kept for reuse (Jetty's {@code maxUsage}); default 0: no limit.
+     *
+     * @throws IllegalArgumentException negative
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setMaxUsesPerConnection(final int maxUses) {
+        this.maxUsesPerConnection = OptionValues.count("maxUsesPerConnection", maxUses, "no limit");
+        return this;
+    }
+
+    /**
      * Where the pool writes its reports (default: SLF4J, as HttpClient logs).
      *
      * @throws IllegalArgumentException null
@@ -395,6 +407,7 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
         o.maxLeaseWait = maxLeaseWait;
         o.failOnSelfDeadlock = failOnSelfDeadlock;
         o.maxIdleTime = maxIdleTime;
+        o.maxUsesPerConnection = maxUsesPerConnection;
         o.logger = poolLogger;
         o.listener = poolListener;
         return o;

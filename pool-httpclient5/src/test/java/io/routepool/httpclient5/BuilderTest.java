@@ -596,6 +596,15 @@ class BuilderTest {
 
     @ParameterizedTest
     @EnumSource(Side.class)
+    void aNegativeMaxUsesPerConnectionIsRefusedNamingTheOptionAndTheValue(Side side) throws Exception {
+        assertThatThrownBy(() -> side.builder().maxUsesPerConnection(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxUsesPerConnection must not be negative (no limit: 0), was -1");
+        side.builder().maxUsesPerConnection(0).build().close();
+        side.builder().maxUsesPerConnection(1).build().close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Side.class)
     void aNullLoggerOrListenerIsRefusedNamingTheOption(Side side) {
         assertThatThrownBy(() -> side.builder().poolLogger(null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("poolLogger");
@@ -697,6 +706,10 @@ class BuilderTest {
 
         Options maxIdleTime(TimeValue v) {
             return apply(b -> b.setMaxIdleTime(v), b -> b.setMaxIdleTime(v));
+        }
+
+        Options maxUsesPerConnection(int v) {
+            return apply(b -> b.setMaxUsesPerConnection(v), b -> b.setMaxUsesPerConnection(v));
         }
 
         Options maxLeaseWait(TimeValue v) {
