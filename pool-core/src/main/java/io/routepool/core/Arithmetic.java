@@ -33,6 +33,14 @@ final class Arithmetic {
         return value;
     }
 
+    /** A limit where 0 means none: refuses a negative one, naming it. */
+    static int nonNegativeLimit(int value, String name) {
+        if (value < 0) {
+            throw new IllegalArgumentException(name + " must be 0 (no limit) or positive, was " + value);
+        }
+        return value;
+    }
+
     static void requireRoute(Object route) {
         if (route == null) {
             throw new IllegalArgumentException("route must not be null");

@@ -15,20 +15,30 @@ import java.util.concurrent.locks.ReentrantLock;
 final class CapacityQueue<R, C> {
 
     final ReentrantLock lock = new ReentrantLock();
-    private final WaiterQueue<R, C> queue = new WaiterQueue<>(lock);
+    private final WaiterQueue<R, C> queue;
     /** == the queue's length; written under the lock after each change, read without it. */
     private volatile int count;
+
+    CapacityQueue(java.util.concurrent.atomic.AtomicInteger linkedWaiters) {
+        this.queue = new WaiterQueue<>(lock, linkedWaiters);
+    }
 
     /** Racy read; see the class comment for why it suffices. */
     int count() {
         return count;
     }
 
-    /** Under the lock: links a node its owner set WAITING (the owner holds its segment's lock too). */
-    void enqueueLocked(Waiter<R, C> w) {
+    /**
+     * Under the lock: links a node its owner is about to set WAITING (the owner holds its segment's lock too), unless
+     * the pool has maxPending (&gt; 0) waiters already: then false.
+     */
+    boolean enqueueLocked(Waiter<R, C> w, int maxPending) {
         assert lock.isHeldByCurrentThread();
-        queue.enqueue(w);
+        if (!queue.enqueue(w, maxPending)) {
+            return false;
+        }
         count = queue.size();
+        return true;
     }
 
     void remove(Waiter<R, C> w) {

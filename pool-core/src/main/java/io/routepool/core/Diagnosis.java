@@ -136,6 +136,13 @@ final class Diagnosis<R, C> {
     // ---------------------------------------------------------------- timeouts
 
     /** The exception of a lease that timed out, with a message that explains itself (see {@link TimeoutReport}). */
+    /** A lease refused a wait by a cap on waiting leases; outside every lock (it reads the route's and pool's counts). */
+    PendingLimitException pendingLimit(Lessee<R, C> w, String limitName, int limit) {
+        diagnostics.pendingRefused.incrementAndGet();
+        return new PendingLimitException(Reports.pendingLimit(settings.poolName, w.route, limitName, limit,
+                routeStats(w.route), totalStats()), limitName, limit);
+    }
+
     TimeoutException timeout(Lessee<R, C> w, long timeoutNanos, String selfDeadlockLimit) {
         diagnostics.timedOut.incrementAndGet();
         if (timeoutNanos == 0) {

@@ -33,6 +33,7 @@ final class Diagnostics<R> {
     final AtomicLong reclaimed = new AtomicLong();
     final AtomicLong stateMismatches = new AtomicLong();
     final AtomicLong selfDeadlocks = new AtomicLong();
+    final AtomicLong pendingRefused = new AtomicLong();
 
     /** Per-route state-mismatch counts; an entry exists only for routes that had a mismatch. Never purged. */
     private final ConcurrentHashMap<R, RouteMismatches> mismatchesByRoute = new ConcurrentHashMap<>();
@@ -157,7 +158,7 @@ final class Diagnostics<R> {
 
     PoolCounters counters(long reused) {
         return new PoolCounters(created.get(), closed.get(), reused, waited.get(), timedOut.get(), leaks.get(),
-                reclaimed.get(), stateMismatches.get(), selfDeadlocks.get());
+                reclaimed.get(), stateMismatches.get(), selfDeadlocks.get(), pendingRefused.get());
     }
 
     /** One lease, for reports that have a single subject. */

@@ -29,6 +29,8 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
     private String selfDeadlockLimit;
     private final Eviction.Result<R, C> evicted = new Eviction.Result<>();
     private final RouteStep<R, C> routeStep = new RouteStep<>();
+    /** The cap that refused this lease a wait ("maxPendingPerRoute", "maxPending"), set under a lock, thrown after it. */
+    private String refusedBy;
 
     LeaseAttempt(PoolParts<R, C> parts, R route, Object state) {
         super(parts, route, state);
@@ -74,6 +76,9 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
             } finally {
                 seg.unlockExact();
             }
+            if (refusedBy != null) {
+                throw pendingLimit();
+            }
             PoolEntry<R, C> e = afterRouteStep(seg, s);
             if (e != null || queued) {
                 return e;
@@ -85,14 +90,43 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
         return !isAsync() && timeoutNanos != 0 && !selfDeadlockReported;
     }
 
-    /** Under seg.lock: joins the route's waiters (the route is full and has no idle entry). */
+    /**
+     * Under seg.lock: joins the route's waiters (the route is full and has no idle entry), unless a cap on waiting
+     * leases refuses it ({@link #refusedBy} set; the caller throws once the lock is released).
+     */
     private void queueOnRoute(RouteSegment<R, C> seg, Object jfrWaitEvent) {
+        if (refusedOnRoute(seg) || !seg.waiters.enqueue(this, p.settings.maxPending)) {
+            refuse("maxPending");
+            return;
+        }
         segment = seg;
         capacityWaiter = false;
         status = WAITING;
         beginWaiting(jfrWaitEvent);
-        seg.waiters.enqueue(this);
         queued = true;
+    }
+
+    /** Under seg.lock: the route already has maxPendingPerRoute leases waiting (then refusedBy is set). */
+    private boolean refusedOnRoute(RouteSegment<R, C> seg) {
+        int cap = p.settings.maxPendingPerRoute;
+        if (cap > 0 && seg.pending() >= cap) {
+            refusedBy = "maxPendingPerRoute";
+            return true;
+        }
+        return false;
+    }
+
+    private void refuse(String limit) {
+        if (refusedBy == null) {
+            refusedBy = limit;
+        }
+    }
+
+    /** Outside every lock: the refusal, with the route's and the pool's counts. */
+    private PendingLimitException pendingLimit() {
+        String limit = refusedBy;
+        refusedBy = null;
+        return p.diagnosis.pendingLimit(this, limit, "maxPending".equals(limit) ? p.settings.maxPending : p.settings.maxPendingPerRoute);
     }
 
     /** Acts on the route step outside the lock: the entry, or null to run the pass again (or, if queued, to wait). */
@@ -198,12 +232,15 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
                 if (p.pool.closed) {
                     throw p.pool.closedException();
                 }
+                if (refusedOnRoute(seg) || !p.capacity.enqueueLocked(this, p.settings.maxPending)) {
+                    refuse("maxPending");
+                    return false;
+                }
                 seg.reserveForCapacityWait();
                 segment = seg;
                 capacityWaiter = true;
                 status = WAITING;
                 beginWaiting(jfrWaitEvent);
-                p.capacity.enqueueLocked(this);
                 return true;
             } finally {
                 p.capacity.lock.unlock();
@@ -217,6 +254,9 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
     private PoolEntry<R, C> waitForCapacity(RouteSegment<R, C> seg, RouteStep<R, C> s) throws TimeoutException, IOException {
         Object jfrWaitEvent = waitStartNanos == Clocks.UNSET ? p.diagnostics.jfrBeginWait() : null;
         if (!queueForCapacity(seg, jfrWaitEvent)) {
+            if (refusedBy != null) {
+                throw pendingLimit();
+            }
             return null;
         }
         countMismatch(s, false);

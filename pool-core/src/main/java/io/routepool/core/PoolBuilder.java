@@ -51,6 +51,8 @@ public final class PoolBuilder<R, C> {
     final Map<RemedyHint, String> remedyHints = new EnumMap<>(RemedyHint.class);
     long maxLeaseWaitNanos = DEFAULT_MAX_LEASE_WAIT.toNanos();
     int maxUsesPerConnection = 0;
+    int maxPendingPerRoute = 0;
+    int maxPending = 0;
     /** Null until build() when not set: then the next {@code routepool-N}. */
     String poolName;
 
@@ -282,10 +284,27 @@ public final class PoolBuilder<R, C> {
      * lease counts, whether the connection was new or reused. Default 0: no limit.
      */
     public PoolBuilder<R, C> maxUsesPerConnection(int maxUses) {
-        if (maxUses < 0) {
-            throw new IllegalArgumentException("maxUsesPerConnection must be 0 (no limit) or positive, was " + maxUses);
-        }
-        this.maxUsesPerConnection = maxUses;
+        this.maxUsesPerConnection = Arithmetic.nonNegativeLimit(maxUses, "maxUsesPerConnection");
+        return this;
+    }
+
+    /**
+     * The most leases that may wait on one route at a time; a lease that would wait beyond it fails at once with a
+     * {@link PendingLimitException} naming the cap and the counts, so that a slow backend cannot pile up every request
+     * thread (Jetty's {@code maxRequestsQueuedPerDestination}). Leases that do not wait (an idle connection, room to
+     * create one) are never refused. Default 0: no limit.
+     */
+    public PoolBuilder<R, C> maxPendingPerRoute(int max) {
+        this.maxPendingPerRoute = Arithmetic.nonNegativeLimit(max, "maxPendingPerRoute");
+        return this;
+    }
+
+    /**
+     * As {@link #maxPendingPerRoute}, for the whole pool: the most leases that may wait at a time on all routes
+     * (Reactor Netty's {@code pendingAcquireMaxCount}). Default 0: no limit.
+     */
+    public PoolBuilder<R, C> maxPending(int max) {
+        this.maxPending = Arithmetic.nonNegativeLimit(max, "maxPending");
         return this;
     }
 

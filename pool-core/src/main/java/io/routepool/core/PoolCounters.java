@@ -15,10 +15,17 @@ public final class PoolCounters {
     private final long reclaimed;
     private final long stateMismatches;
     private final long selfDeadlocks;
+    private final long pendingRefused;
+
+    /** The counts, in the order of the accessors, with no lease refused by a cap on waiting. */
+    public PoolCounters(long created, long closed, long reused, long waited, long timedOut,
+            long leaksSuspected, long reclaimed, long stateMismatches, long selfDeadlocks) {
+        this(created, closed, reused, waited, timedOut, leaksSuspected, reclaimed, stateMismatches, selfDeadlocks, 0);
+    }
 
     /** The counts, in the order of the accessors. */
     public PoolCounters(long created, long closed, long reused, long waited, long timedOut,
-            long leaksSuspected, long reclaimed, long stateMismatches, long selfDeadlocks) {
+            long leaksSuspected, long reclaimed, long stateMismatches, long selfDeadlocks, long pendingRefused) {
         this.created = created;
         this.closed = closed;
         this.reused = reused;
@@ -28,6 +35,7 @@ public final class PoolCounters {
         this.reclaimed = reclaimed;
         this.stateMismatches = stateMismatches;
         this.selfDeadlocks = selfDeadlocks;
+        this.pendingRefused = pendingRefused;
     }
 
     /** Connections created. */
@@ -78,9 +86,14 @@ public final class PoolCounters {
         return selfDeadlocks;
     }
 
+    /** Leases refused at once by maxPendingPerRoute or maxPending ({@link PendingLimitException}). */
+    public long pendingRefused() {
+        return pendingRefused;
+    }
+
     private long[] values() {
         return new long[] {created, closed, reused, waited, timedOut, leaksSuspected, reclaimed, stateMismatches,
-            selfDeadlocks};
+            selfDeadlocks, pendingRefused};
     }
 
     @Override
@@ -97,6 +110,7 @@ public final class PoolCounters {
     public String toString() {
         return "PoolCounters[created=" + created + ", closed=" + closed + ", reused=" + reused + ", waited=" + waited
                 + ", timedOut=" + timedOut + ", leaksSuspected=" + leaksSuspected + ", reclaimed=" + reclaimed
-                + ", stateMismatches=" + stateMismatches + ", selfDeadlocks=" + selfDeadlocks + "]";
+                + ", stateMismatches=" + stateMismatches + ", selfDeadlocks=" + selfDeadlocks
+                + ", pendingRefused=" + pendingRefused + "]";
     }
 }

@@ -24,7 +24,7 @@ final class PoolParts<R, C> {
         this.pool = new PoolState(b.maxTotal, b.defaultMaxPerRoute, b.validateAfterInactivityNanos);
         this.clocks = Clocks.of(b.timeSource, b.maintenanceIntervalNanos > 0);
         this.segments = new Segments<>(b.reuseOrder == ReuseOrder.FIFO, pool, b.spots);
-        this.capacity = new CapacityQueue<>();
+        this.capacity = new CapacityQueue<>(pool.waiting);
         this.eviction = new Eviction<>(segments, pool);
         this.diagnostics = new Diagnostics<>(b.listener, new Log(b.logger),
                 new Remedies(b.remedies, b.remedyHints, b.captureLeaseStacks), settings.poolName);

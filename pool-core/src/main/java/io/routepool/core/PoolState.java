@@ -44,6 +44,11 @@ final class PoolState extends PoolUnitsField {
     private final AtomicLong created = new AtomicLong();
     /** The first close() wins. */
     final AtomicBoolean closing = new AtomicBoolean();
+    /**
+     * Waiter nodes linked in any queue of the pool (every route's and the capacity queue): raised by a CAS that
+     * admits a node within maxPending, lowered when a queue unlinks it (WaiterQueue). Touched only by leases that wait.
+     */
+    final java.util.concurrent.atomic.AtomicInteger waiting = new java.util.concurrent.atomic.AtomicInteger();
 
     PoolState(int maxTotal, int defaultMaxPerRoute, long validateAfterInactivityNanos) {
         this.maxTotal = maxTotal;

@@ -166,6 +166,16 @@ final class Reports {
     }
 
     /** A lease that asked not to wait (polling): the counts only, no scan of every route's leases. */
+    static String pendingLimit(String pool, Object route, String limitName, int limit, PoolStats r, PoolStats t) {
+        StringBuilder b = new StringBuilder(240).append("Lease refused at once by pool ").append(pool).append(": ")
+                .append(limitName).append(' ').append(limit).append(" leases already wait")
+                .append("maxPending".equals(limitName) ? " in the pool" : " on the route").append(", route ")
+                .append(Texts.brief(route, HEAD_ROUTE));
+        fullRouteIfCut(b, route);
+        Texts.detail(b, 2, counts(r, t));
+        return b.toString();
+    }
+
     static String pollTimeout(String pool, Object route, PoolStats r, PoolStats t) {
         StringBuilder b = new StringBuilder(200).append("Timeout waiting for connection from pool ").append(pool)
                 .append(" (no wait), route ").append(Texts.brief(route, HEAD_ROUTE));

@@ -53,7 +53,7 @@ final class RouteSegment<R, C> {
     /** Leased and granted entries, in no particular order (for enumeration, reports and close). */
     final IntrusiveList<PoolEntry<R, C>> leasedEntries = new IntrusiveList<>();
     /** Waiters blocked on this route's limit. */
-    final WaiterQueue<R, C> waiters = new WaiterQueue<>(lock);
+    final WaiterQueue<R, C> waiters;
 
     /** This route's own limit, or -1 for the pool default. Written under the segment map's bin lock; read racily. */
     volatile int maxOverride;
@@ -125,6 +125,7 @@ final class RouteSegment<R, C> {
         this.spots = fifo ? null : new AtomicReferenceArray<>(spotCount);
         this.stripeMask = spotCount - 1;
         this.pool = pool;
+        this.waiters = new WaiterQueue<>(lock, pool.waiting);
         this.owner = owner;
         this.route = route;
         this.order = order;
@@ -372,6 +373,12 @@ final class RouteSegment<R, C> {
     boolean isEmpty() {
         assert held();
         return allocated == 0 && waiters.size() == 0 && capacityWaiters == 0;
+    }
+
+    /** Leases waiting on this route: its waiters and its waiters in the capacity queue (as stats count them). */
+    int pending() {
+        assert held();
+        return waiters.size() + capacityWaiters;
     }
 
     PoolStats stats(int defaultMax) {

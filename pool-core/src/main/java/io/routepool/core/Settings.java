@@ -27,6 +27,9 @@ final class Settings {
     final boolean captureLeaseStacks;
     /** Leases a connection serves before its release closes it; zero: no limit. */
     final int maxUsesPerConnection;
+    /** Caps on leases waiting on one route and on the whole pool; zero: no cap. */
+    final int maxPendingPerRoute;
+    final int maxPending;
 
     /** The wait a lease asking for {@code timeoutNanos} gets: a wait forever is capped by maxLeaseWait. */
     long effectiveTimeout(long timeoutNanos) {
@@ -48,5 +51,7 @@ final class Settings {
         this.maxLeaseWaitNanos = b.maxLeaseWaitNanos;
         this.captureLeaseStacks = b.captureLeaseStacks;
         this.maxUsesPerConnection = b.maxUsesPerConnection;
+        this.maxPendingPerRoute = b.maxPendingPerRoute;
+        this.maxPending = b.maxPending;
     }
 }

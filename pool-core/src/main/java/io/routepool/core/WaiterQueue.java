@@ -2,6 +2,7 @@ package io.routepool.core;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -13,9 +14,12 @@ import java.util.concurrent.locks.ReentrantLock;
 final class WaiterQueue<R, C> extends IntrusiveList<Waiter<R, C>> {
 
     private final ReentrantLock lock;
+    /** The pool's count of linked waiter nodes (PoolState.waiting): one per node linked here, from enqueue to unlink. */
+    private final AtomicInteger linked;
 
-    WaiterQueue(ReentrantLock lock) {
+    WaiterQueue(ReentrantLock lock, AtomicInteger linked) {
         this.lock = lock;
+        this.linked = linked;
     }
 
     /** Oldest first; iterate with {@code w.next}. Under the lock. */
@@ -34,17 +38,36 @@ final class WaiterQueue<R, C> extends IntrusiveList<Waiter<R, C>> {
         return w;
     }
 
-    /** Links a node that its owner has just set WAITING. */
-    void enqueue(Waiter<R, C> w) {
+    /**
+     * Links a node that its owner is about to set WAITING, unless the pool already has {@code maxPending} (&gt; 0)
+     * nodes linked: then false, and nothing changed. The CAS makes the cap exact across the queues' locks.
+     */
+    boolean enqueue(Waiter<R, C> w, int maxPending) {
         assert lock.isHeldByCurrentThread();
+        for (;;) {
+            int n = linked.get();
+            if (maxPending > 0 && n >= maxPending) {
+                return false;
+            }
+            if (linked.compareAndSet(n, n + 1)) {
+                break;
+            }
+        }
         addLast(w);
+        return true;
+    }
+
+    /** Every unlink of a node goes through here, so that the pool's count of linked nodes stays exact. */
+    private void unlink(Waiter<R, C> w) {
+        remove(w);
+        linked.decrementAndGet();
     }
 
     /** Unlinks {@code w} if it is still linked (its owner withdrawing it). */
     void withdraw(Waiter<R, C> w) {
         assert lock.isHeldByCurrentThread();
         if (contains(w)) {
-            remove(w);
+            unlink(w);
         }
     }
 
@@ -63,9 +86,9 @@ final class WaiterQueue<R, C> extends IntrusiveList<Waiter<R, C>> {
         while (w != null) {
             Waiter<R, C> next = w.next;
             if (!w.isWaiting()) {
-                remove(w);
+                unlink(w);
             } else if ((onlySegment == null || w.segment == onlySegment) && (!matchState || Waiter.canUse(w.state, entryState))) {
-                remove(w);
+                unlink(w);
                 if (w.grant(kind, entry, victim, victimOwnsRouteUnit)) {
                     return w;
                 }
@@ -86,7 +109,7 @@ final class WaiterQueue<R, C> extends IntrusiveList<Waiter<R, C>> {
         List<Waiter<R, C>> failed = new ArrayList<>();
         Waiter<R, C> w;
         while ((w = head()) != null) {
-            remove(w);
+            unlink(w);
             if (w.grant(Grant.FAILED, null, null, false)) {
                 failed.add(w);
             }
