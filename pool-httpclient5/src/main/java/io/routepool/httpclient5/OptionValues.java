@@ -37,6 +37,19 @@ final class OptionValues {
         return value;
     }
 
+    /**
+     * A fraction of the time to live, as pool-core's {@code PoolBuilder.timeToLiveJitter} takes it.
+     *
+     * @throws IllegalArgumentException {@code value} is negative, 1 or more, or NaN
+     */
+    static double timeToLiveJitter(final double value) {
+        if (!(value >= 0 && value < 1)) { // also refuses NaN
+            throw new IllegalArgumentException(
+                    "timeToLiveJitter must be at least 0 and below 1 (a fraction of the time to live), was " + value);
+        }
+        return value;
+    }
+
     /** @throws IllegalArgumentException {@code value} is null */
     static <V> V notNull(final String option, final V value) {
         if (value == null) {

@@ -24,6 +24,11 @@ final class PoolOptions<T, C extends ModalCloseable> {
     Boolean failOnSelfDeadlock;
     Duration maxIdleTime;
     Integer maxUsesPerConnection;
+    /**
+     * The builders' {@code timeToLiveJitter} (0: none). Not applied to pool-core, which has no time to live here:
+     * the managers give it to their {@link ConnectionConfigExpiry}, which enforces the per-route time to live.
+     */
+    double timeToLiveJitter;
     PoolLogger logger;
     String poolName;
     Duration maxLeaseWait;

@@ -49,16 +49,17 @@ public class RoutePoolAsyncClientConnectionManager extends PoolingAsyncClientCon
             final boolean messageMultiplexing,
             final PoolOptions<HttpRoute, ManagedAsyncClientConnection> options) {
         this(operator, new RoutePoolConnPool<>(DEFAULT_MAX_CONNECTIONS_PER_ROUTE, DEFAULT_MAX_TOTAL_CONNECTIONS,
-                timeToLive, reusePolicy, null, null, options, false), messageMultiplexing);
+                timeToLive, reusePolicy, null, null, options, false), messageMultiplexing, options.timeToLiveJitter);
     }
 
     private RoutePoolAsyncClientConnectionManager(
             final AsyncClientConnectionOperator operator,
             final RoutePoolConnPool<HttpRoute, ManagedAsyncClientConnection> pool,
-            final boolean messageMultiplexing) {
+            final boolean messageMultiplexing,
+            final double timeToLiveJitter) {
         super(served(pool, messageMultiplexing), operator);
         this.routePool = pool;
-        this.expiry = new ConnectionConfigExpiry();
+        this.expiry = new ConnectionConfigExpiry(timeToLiveJitter);
     }
 
     private static ManagedConnPool<HttpRoute, ManagedAsyncClientConnection> served(

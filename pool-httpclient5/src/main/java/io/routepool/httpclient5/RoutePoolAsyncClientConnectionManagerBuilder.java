@@ -61,6 +61,7 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     private Duration maxLeaseWait;
     private Duration maxIdleTime;
     private Integer maxUsesPerConnection;
+    private double timeToLiveJitter;
     private PoolLogger poolLogger;
     private PoolListener<HttpRoute> poolListener;
 
@@ -294,6 +295,22 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     }
 
     /**
+     * Shortens each connection's {@link ConnectionConfig} time to live by a random part of it, up to this fraction
+     * (0.1: each connection lives between 90 % and 100 % of its route's time to live), drawn once per connection and
+     * the same on every release of it, so that connections made together do not all expire together (Reactor Netty's
+     * {@code maxLifeTimeVariance}; HikariCP shortens its {@code maxLifetime} by up to 2.5 %). With a time to live, that
+     * is also how traffic moves over to new DNS answers: connections are replaced a few at a time, each by a new
+     * resolution, rather than all at once. No effect without a time to live; one of 0 still expires at once, a negative
+     * or null one never. At least 0 and below 1; default 0: every connection lives its whole time to live.
+     *
+     * @throws IllegalArgumentException negative, 1 or more, or NaN
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setTimeToLiveJitter(final double fraction) {
+        this.timeToLiveJitter = OptionValues.timeToLiveJitter(fraction);
+        return this;
+    }
+
+    /**
      * Where the pool writes its reports (default: SLF4J, as HttpClient logs).
      *
      * @throws IllegalArgumentException null
@@ -365,6 +382,7 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
         o.maxLeaseWait = maxLeaseWait;
         o.maxIdleTime = maxIdleTime;
         o.maxUsesPerConnection = maxUsesPerConnection;
+        o.timeToLiveJitter = timeToLiveJitter;
         o.logger = poolLogger;
         o.listener = poolListener;
         return o;

@@ -312,7 +312,8 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
             if (deadline != Long.MAX_VALUE || perRoute != null) { // else no clock read: nothing expires
                 final long now = System.currentTimeMillis();
                 if (perRoute != null) {
-                    deadline = Math.min(deadline, perRoute.deadline(entry.getRoute(), entry.getCreated(), now));
+                    deadline = Math.min(deadline,
+                            perRoute.deadline(entry.getRoute(), entry.getCreated(), slot.timeToLiveDraw, now));
                 }
                 if (deadline != Long.MAX_VALUE) {
                     keepAliveMillis = deadline - now;
@@ -329,8 +330,15 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
 
     /** Per-route expiry added on release: the earliest time an idle connection may still be reused. */
     interface RouteExpiry<T> {
-        /** A Unix time in ms ({@code Long.MAX_VALUE}: no limit; {@code <= nowMillis}: expired now). */
-        long deadline(T route, long createdMillis, long nowMillis);
+        /**
+         * A Unix time in ms ({@code Long.MAX_VALUE}: no limit; {@code <= nowMillis}: expired now). Called on every
+         * release that keeps the connection, with no allocation of its own.
+         *
+         * @param createdMillis when the entry's connection was assigned ({@code PoolEntry.getCreated()})
+         * @param timeToLiveDraw the connection's own number in [0, 1), the same on every release of it
+         *                       ({@link Slot#timeToLiveDraw}), for a per-connection shortening of a time to live
+         */
+        long deadline(T route, long createdMillis, double timeToLiveDraw, long nowMillis);
     }
 
     void setRouteExpiry(final RouteExpiry<T> routeExpiry) {

@@ -53,16 +53,18 @@ public class RoutePoolHttpClientConnectionManager extends PoolingHttpClientConne
             final PoolReusePolicy reusePolicy,
             final TimeValue timeToLive,
             final PoolOptions<HttpRoute, ManagedHttpClientConnection> options) {
-        this(operator, connFactory, newPool(reusePolicy, timeToLive, withStaleProbe(options)));
+        this(operator, connFactory, newPool(reusePolicy, timeToLive, withStaleProbe(options)),
+                options.timeToLiveJitter);
     }
 
     private RoutePoolHttpClientConnectionManager(
             final HttpClientConnectionOperator operator,
             final HttpConnectionFactory<ManagedHttpClientConnection> connFactory,
-            final RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> pool) {
+            final RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> pool,
+            final double timeToLiveJitter) {
         super(operator, pool, connFactory);
         this.routePool = pool;
-        this.expiry = new ConnectionConfigExpiry();
+        this.expiry = new ConnectionConfigExpiry(timeToLiveJitter);
     }
 
     private static RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> newPool(

@@ -1,6 +1,7 @@
 package io.routepool.httpclient5;
 
 import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
@@ -27,6 +28,13 @@ final class Slot<T, C extends ModalCloseable> implements Future<PoolEntry<T, C>>
      */
     io.routepool.core.PoolEntry<T, Slot<T, C>> core;
     /**
+     * A number in [0, 1) drawn at random when the slot is made, independently for each one, and never changed: how
+     * much of the {@code timeToLiveJitter} a connection of this slot takes off its time to live
+     * ({@link ConnectionConfigExpiry}). Fixed per slot, so that every release of the connection computes the same
+     * deadline (a deadline that moved later would keep a connection past the life it was given).
+     */
+    final double timeToLiveDraw;
+    /**
      * 1 while a caller holds a lease of this slot (set on each lease, cleared at the start of its release; ordered
      * writes, no fence on the hit path). When pool-core closes the connection of a slot still leased (a shutdown
      * with IMMEDIATE, an abandoned lease reclaimed), the slot stays mapped so that the holder's release still reaches
@@ -38,6 +46,7 @@ final class Slot<T, C extends ModalCloseable> implements Future<PoolEntry<T, C>>
 
     Slot(final PoolEntry<T, C> entry) {
         this.entry = entry;
+        this.timeToLiveDraw = ThreadLocalRandom.current().nextDouble();
     }
 
     void markLeased() {

@@ -56,6 +56,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import io.routepool.core.Diagnostic;
+import io.routepool.core.KeyedPool;
 import io.routepool.core.LeaseInfo;
 import io.routepool.core.PoolListener;
 import io.routepool.core.PoolLogger;
@@ -605,6 +606,57 @@ class BuilderTest {
 
     @ParameterizedTest
     @EnumSource(Side.class)
+    void aTimeToLiveJitterOutsideZeroToBelowOneIsRefusedNamingTheOptionAndTheValue(Side side) throws Exception {
+        for (double bad : new double[] {-0.1, 1.0, Double.NaN}) {
+            assertThatThrownBy(() -> side.builder().timeToLiveJitter(bad)).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("timeToLiveJitter must be at least 0 and below 1 (a fraction of the time to live), was "
+                            + bad);
+        }
+        side.builder().timeToLiveJitter(0).build().close();
+        side.builder().timeToLiveJitter(Math.nextDown(1.0)).build().close();
+    }
+
+    /**
+     * The jitter reaches the pool: twenty connections made together under a 10-minute time to live expire, in
+     * pool-core, anywhere from 5 to 10 minutes after their creation with a jitter of 0.5, all at 10 without one.
+     */
+    @ParameterizedTest
+    @EnumSource(Side.class)
+    void timeToLiveJitterShortensEachConnectionsTimeToLiveInThePool(Side side) throws Exception {
+        long ttl = TimeUnit.MINUTES.toMillis(10);
+        long slack = 1_000; // pool-core's coarse clock and HttpClient's created time in ms, on a loaded machine
+        List<Long> jittered = idleLifetimesMillis(side, 0.5, ttl, 20);
+        assertThat(jittered).allSatisfy(l -> assertThat(l).isBetween(ttl / 2 - slack, ttl + slack));
+        long min = jittered.stream().mapToLong(Long::longValue).min().getAsLong();
+        long max = jittered.stream().mapToLong(Long::longValue).max().getAsLong();
+        assertThat(max - min).as("spread of the lifetimes").isGreaterThan(TimeUnit.MINUTES.toMillis(1));
+        assertThat(idleLifetimesMillis(side, 0, ttl, 20)).allSatisfy(l -> assertThat(l).isBetween(ttl - slack, ttl + slack));
+    }
+
+    /** How long after its creation each of {@code n} connections, made and released together, expires in pool-core. */
+    private static List<Long> idleLifetimesMillis(Side side, double jitter, long ttlMillis, int n) throws Exception {
+        try (Built b = side.builder().maintenanceInterval(TimeValue.ZERO_MILLISECONDS).maxConnTotal(n).maxConnPerRoute(n)
+                .timeToLiveJitter(jitter)
+                .defaultConnectionConfig(ConnectionConfig.custom().setTimeToLive(TimeValue.ofMilliseconds(ttlMillis)).build())
+                .build()) {
+            List<PoolEntry<HttpRoute, ModalCloseable>> leased = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                leased.add(b.leaseWithConnection());
+            }
+            for (PoolEntry<HttpRoute, ModalCloseable> e : leased) {
+                b.pool.release(e, true);
+            }
+            List<Long> lifetimes = new ArrayList<>();
+            for (io.routepool.core.PoolEntry<?, ?> e : ((KeyedPool<?, ?>) field(b.pool, "core")).availableEntries()) {
+                lifetimes.add(TimeUnit.NANOSECONDS.toMillis(e.expiryNanos() - e.createdNanos()));
+            }
+            assertThat(lifetimes).hasSize(n);
+            return lifetimes;
+        }
+    }
+
+    @ParameterizedTest
+    @EnumSource(Side.class)
     void aNullLoggerOrListenerIsRefusedNamingTheOption(Side side) {
         assertThatThrownBy(() -> side.builder().poolLogger(null)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("poolLogger");
@@ -710,6 +762,10 @@ class BuilderTest {
 
         Options maxUsesPerConnection(int v) {
             return apply(b -> b.setMaxUsesPerConnection(v), b -> b.setMaxUsesPerConnection(v));
+        }
+
+        Options timeToLiveJitter(double v) {
+            return apply(b -> b.setTimeToLiveJitter(v), b -> b.setTimeToLiveJitter(v));
         }
 
         Options maxLeaseWait(TimeValue v) {
