@@ -669,6 +669,8 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         private Duration maxLeaseWait = Duration.ofMinutes(3);
         private int maxUsesPerConnection;
         private double timeToLiveJitter;
+        private int maxPendingPerRoute;
+        private int maxPending;
 
         Builder() {
         }
@@ -810,11 +812,31 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
          * for reuse (Jetty's {@code maxUsage}). Default 0: no limit.
          */
         public Builder maxUsesPerConnection(final int maxUses) {
-            if (maxUses < 0) {
-                throw new IllegalArgumentException("maxUsesPerConnection must be 0 (no limit) or positive, was " + maxUses);
-            }
-            this.maxUsesPerConnection = maxUses;
+            this.maxUsesPerConnection = nonNegative(maxUses, "maxUsesPerConnection");
             return this;
+        }
+
+        /**
+         * The most requests that may wait for a connection to one route at a time; one more fails at once with a
+         * {@link org.apache.http.conn.ConnectionPoolTimeoutException} that names the cap and the counts, so that a slow
+         * backend cannot hold every request thread (Jetty's {@code maxRequestsQueuedPerDestination}). Default 0: no limit.
+         */
+        public Builder maxPendingPerRoute(final int max) {
+            this.maxPendingPerRoute = nonNegative(max, "maxPendingPerRoute");
+            return this;
+        }
+
+        /** As {@link #maxPendingPerRoute}, for all routes together (Reactor Netty's {@code pendingAcquireMaxCount}). Default 0: no limit. */
+        public Builder maxPending(final int max) {
+            this.maxPending = nonNegative(max, "maxPending");
+            return this;
+        }
+
+        private static int nonNegative(final int value, final String name) {
+            if (value < 0) {
+                throw new IllegalArgumentException(name + " must be 0 (no limit) or positive, was " + value);
+            }
+            return value;
         }
 
         /** A connection leased longer than this is reported once as a suspected leak. Default 5 minutes; zero: off. */
@@ -893,6 +915,8 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
                     .maintenanceInterval(this.maintenanceInterval)
                     .maxIdleTime(this.maxIdleTime)
                     .maxUsesPerConnection(this.maxUsesPerConnection)
+                    .maxPendingPerRoute(this.maxPendingPerRoute)
+                    .maxPending(this.maxPending)
                     .leakThreshold(this.leakThreshold)
                     .captureLeaseStacks(this.captureLeaseStacks)
                     .reclaimAbandonedAfter(this.reclaimAbandonedAfter)

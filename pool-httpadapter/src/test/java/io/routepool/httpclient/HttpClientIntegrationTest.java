@@ -180,6 +180,32 @@ class HttpClientIntegrationTest {
     }
 
     @Test
+    void maxPendingPerRouteFailsTheRequestBeyondTheCapAtOnce() throws Exception {
+        RoutePoolConnectionManager cm = RoutePoolConnectionManager.builder().dnsResolver(LOOPBACK)
+                .defaultMaxPerRoute(1).maxPendingPerRoute(1).build();
+        CloseableHttpClient client = client(cm);
+        Future<Integer> inFlight = threads.submit(() -> get(client, server.url("/gate")));
+        Await.until("the first request holds the route's one connection", () -> gate.inFlight.get() == 1);
+        Future<Integer> waiting = threads.submit(() -> get(client, server.url("/hello")));
+        Await.until("the second waits for it", () -> cm.getStats(server.route()).getPending() == 1);
+
+        assertThatThrownBy(() -> get(client, server.url("/hello")))
+                .isInstanceOf(org.apache.http.conn.ConnectionPoolTimeoutException.class)
+                .hasMessageContaining("Lease refused at once by pool")
+                .hasMessageContaining("maxPendingPerRoute 1 leases already wait on the route");
+        assertThat(cm.getStats(server.route()).toString()).isEqualTo("[leased: 1; pending: 1; available: 0; max: 1]");
+
+        gate.open.countDown();
+        int port = inFlight.get(10, TimeUnit.SECONDS);
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).as("the waiter got the same connection").isEqualTo(port);
+        assertThat(server.accepted.get()).isEqualTo(1);
+        assertThat(cm.getStats(server.route()).toString()).isEqualTo("[leased: 0; pending: 0; available: 1; max: 1]");
+        assertThatThrownBy(() -> RoutePoolConnectionManager.builder().maxPending(-1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxPending must be 0 (no limit) or positive, was -1");
+    }
+
+    @Test
     void threadsTimesRequestsExactCounts() throws Exception {
         int threadCount = 8;
         int perThread = 50;
