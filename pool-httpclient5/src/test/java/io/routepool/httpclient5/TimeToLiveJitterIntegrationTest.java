@@ -164,7 +164,7 @@ class TimeToLiveJitterIntegrationTest {
         assertThat(TimeUnit.NANOSECONDS.toMillis(lastGoneNanos - firstGoneNanos)).as("first to last expiry")
                 .isGreaterThanOrEqualTo(SPREAD_MS);
         assertThat(sizes).as("pool sizes seen while they expired: not all at once")
-                .contains(CONNECTIONS, 0).anyMatch(n -> n > 0 && n < CONNECTIONS);
+                .contains(0).anyMatch(n -> n > 0 && n < CONNECTIONS); // the shortest may be gone by the first poll
         assertThat(sizes.size()).as("distinct pool sizes seen").isGreaterThanOrEqualTo(4);
     }
 }
