@@ -108,6 +108,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
 
     /** Under seg.lock: the route already has maxPendingPerRoute leases waiting (then refusedBy is set). */
     private boolean refusedOnRoute(RouteSegment<R, C> seg) {
+        assert seg.lock.isHeldByCurrentThread();
         int cap = p.settings.maxPendingPerRoute;
         if (cap > 0 && seg.pending() >= cap) {
             refusedBy = "maxPendingPerRoute";
