@@ -158,6 +158,17 @@ public interface KeyedPool<R, C> extends Closeable {
      */
     void close(CloseMode mode);
 
+    /**
+     * A graceful drain: closes the pool as {@link CloseMode#GRACEFUL} does (new leases refused, waiters failed at once,
+     * idle connections closed), then waits up to {@code grace} for the leased connections to come back (each is closed
+     * as it does); those still out then are closed as {@link CloseMode#IMMEDIATE} would (Reactor Netty's
+     * {@code disposeTimeout}). The wait is in real time, whatever the pool's time source; an interrupt ends it early
+     * (the thread's interrupt status is kept). A pool already closed is drained the same way.
+     *
+     * @return true if every connection came back within {@code grace}, false if some were closed under their lessees
+     */
+    boolean close(java.time.Duration grace);
+
     /** {@code close(CloseMode.GRACEFUL)}. */
     @Override
     void close();

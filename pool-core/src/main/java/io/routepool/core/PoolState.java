@@ -69,9 +69,21 @@ final class PoolState extends PoolUnitsField {
         }
     }
 
+    /**
+     * The thread in {@link KeyedPool#close(java.time.Duration)} waiting for the last unit to come back, or null. It is
+     * set, then units read; {@link #returnUnit} decrements units, then reads it: both volatile, so either the drainer
+     * sees the pool empty or the last returner sees the drainer and unparks it.
+     */
+    volatile Thread drainer;
+
     /** Gives a pool unit back to the counter (see HandOff.releasePoolUnit for passing it to a waiter instead). */
     void returnUnit() {
-        UNITS.decrementAndGet(this);
+        if (UNITS.decrementAndGet(this) == 0) {
+            Thread d = drainer;
+            if (d != null) {
+                java.util.concurrent.locks.LockSupport.unpark(d);
+            }
+        }
     }
 
     int units() {

@@ -1,6 +1,7 @@
 package io.routepool.core;
 
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -415,6 +416,39 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             task.cancel();
         }
         closer.close(mode);
+    }
+
+    @Override
+    public boolean close(Duration grace) {
+        long graceNanos = Arithmetic.nonNegativeOption(grace, "grace", "no wait");
+        close(CloseMode.GRACEFUL);
+        PoolState s = p.pool;
+        boolean interrupted = false;
+        s.drainer = Thread.currentThread();
+        try {
+            long deadline = System.nanoTime() + graceNanos;
+            while (s.units() > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(this, left);
+                if (Thread.interrupted()) {
+                    interrupted = true;
+                    break;
+                }
+            }
+        } finally {
+            s.drainer = null;
+        }
+        boolean drained = s.units() == 0;
+        if (!drained) {
+            closer.close(CloseMode.IMMEDIATE); // the leases still out: shut now, their release frees the units
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return drained;
     }
 
     @Override

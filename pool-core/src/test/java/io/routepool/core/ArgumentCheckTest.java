@@ -81,7 +81,8 @@ class ArgumentCheckTest {
     void closeWithANullModeIsRefusedNamingItAndLeavesThePoolOpen() throws Exception {
         PoolEntry<String, Conn> e = pool.lease("a", null, 0, SECONDS);
 
-        assertThatThrownBy(() -> pool.close(null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mode");
+        assertThatThrownBy(() -> pool.close((CloseMode) null)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("mode");
+        assertThatThrownBy(() -> pool.close((Duration) null)).isInstanceOf(NullPointerException.class).hasMessage("grace");
 
         assertThat(pool.isClosed()).isFalse();
         assertThat(e.connection().open).isTrue();

@@ -262,6 +262,11 @@ final class BrokenPools {
         }
 
         @Override
+        public boolean close(java.time.Duration grace) {
+            return delegate.close(grace);
+        }
+
+        @Override
         public void close() {
             delegate.close();
         }
