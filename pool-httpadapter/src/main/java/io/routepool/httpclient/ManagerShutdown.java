@@ -24,6 +24,27 @@ final class ManagerShutdown implements Runnable {
         this.isShutDown = isShutDown;
     }
 
+    /** The graceful drain: marks the manager shut down (so that run() does nothing after), then drains the pool. */
+    boolean drain(final java.time.Duration grace) {
+        if (java.util.Objects.requireNonNull(grace, "grace").isNegative()) {
+            throw new IllegalArgumentException("grace must be >= 0 (0 = no wait), was " + grace); // before anything closes
+        }
+        if (this.isShutDown.compareAndSet(false, true)) {
+            try {
+                LOG.debug("Connection manager is shutting down, waiting up to " + grace + " for requests in flight");
+            } catch (final RuntimeException logFailed) {
+                // a failing logging backend must not keep the pool open
+            }
+        }
+        final boolean drained = this.pool.close(grace);
+        try {
+            LOG.debug(drained ? "Connection manager shut down" : "Connection manager shut down; connections still leased after " + grace + " were shut");
+        } catch (final RuntimeException logFailed) {
+            // the pool is closed; nothing else to do
+        }
+        return drained;
+    }
+
     @Override
     public void run() {
         if (this.isShutDown.compareAndSet(false, true)) {

@@ -151,6 +151,8 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
     private final HttpClientConnectionOperator connectionOperator;
     private final AtomicBoolean isShutDown;
     private final UnreachableCleanup.Registration cleanup;
+    /** Holds the pool and the flag, never the manager (see UnreachableCleanup). */
+    private final ManagerShutdown shutdown;
     /** As last set, for {@link #getValidateAfterInactivity()} (HttpClient returns what was set, even &lt;= 0). */
     private volatile int validateAfterInactivityMs;
     /** How long a connection may idle when the server sent no {@code Keep-Alive: timeout}; {@code <= 0}: no limit. */
@@ -240,7 +242,8 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
                 : Math.max(1, Math.min(b.defaultKeepAlive.toMillis(), Long.MAX_VALUE / 2));
         this.pool = b.buildPool(new InternalConnectionFactory(this.configData, b.connectionFactory));
         this.isShutDown = new AtomicBoolean(false);
-        this.cleanup = UnreachableCleanup.register(this, new ManagerShutdown(this.pool, this.isShutDown));
+        this.shutdown = new ManagerShutdown(this.pool, this.isShutDown);
+        this.cleanup = UnreachableCleanup.register(this, this.shutdown);
     }
 
     /** A builder for the options HttpClient's constructors cannot express. */
@@ -410,6 +413,20 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
     @Override
     public void shutdown() {
         this.cleanup.clean();
+    }
+
+    /**
+     * A graceful drain (Reactor Netty's {@code disposeTimeout}): later requests are refused and waiting ones fail at
+     * once, idle connections are closed, and requests in flight may finish for up to {@code grace}, each connection
+     * closed as its request is done; connections still leased then are shut down as {@link #shutdown()} would. Blocks
+     * the caller until drained or the grace has passed (in real time; an interrupt ends the wait and is kept).
+     *
+     * @return true if every connection came back within the grace
+     */
+    public boolean shutdown(final Duration grace) {
+        final boolean drained = this.shutdown.drain(grace);
+        this.cleanup.clean(); // the manager is shut down: nothing left for the unreachable-manager cleanup to do
+        return drained;
     }
 
     /** Same as {@link #shutdown()}. */

@@ -206,6 +206,36 @@ class HttpClientIntegrationTest {
     }
 
     @Test
+    void shutdownWithAGraceLetsTheRequestInFlightFinishAndRefusesNewOnes() throws Exception {
+        RoutePoolConnectionManager cm = manager();
+        CloseableHttpClient client = client(cm);
+        Future<Integer> inFlight = threads.submit(() -> get(client, server.url("/gate")));
+        Await.until("a request in flight", () -> gate.inFlight.get() == 1);
+        get(client, server.url("/hello")); // on a second connection, then idle
+        Future<Boolean> draining = threads.submit(() -> cm.shutdown(Duration.ofSeconds(30)));
+        Await.until("the idle connection closed", () -> server.ended.get() == 1);
+        assertThatThrownBy(() -> get(client, server.url("/hello"))).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("shut down");
+        assertThat(draining).isNotDone();
+        gate.open.countDown();
+        inFlight.get(10, TimeUnit.SECONDS); // 200, its body read
+        assertThat(draining.get(10, TimeUnit.SECONDS)).as("drained within the grace").isTrue();
+        Await.until("the server saw both connections end", () -> server.ended.get() == 2);
+    }
+
+    @Test
+    void shutdownWithAGraceShutsWhatIsStillInFlightWhenItEnds() throws Exception {
+        RoutePoolConnectionManager cm = manager();
+        CloseableHttpClient client = client(cm);
+        Future<Integer> inFlight = threads.submit(() -> get(client, server.url("/gate")));
+        Await.until("a request in flight", () -> gate.inFlight.get() == 1);
+        assertThat(cm.shutdown(Duration.ofMillis(50))).isFalse();
+        assertThatThrownBy(() -> inFlight.get(10, TimeUnit.SECONDS)).hasCauseInstanceOf(IOException.class);
+        assertThatThrownBy(() -> cm.shutdown(Duration.ofSeconds(-1))).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("grace must be >= 0 (0 = no wait), was PT-1S");
+    }
+
+    @Test
     void threadsTimesRequestsExactCounts() throws Exception {
         int threadCount = 8;
         int perThread = 50;
