@@ -24,6 +24,8 @@ final class PoolOptions<T, C extends ModalCloseable> {
     Boolean failOnSelfDeadlock;
     Duration maxIdleTime;
     Integer maxUsesPerConnection;
+    Integer maxPendingPerRoute;
+    Integer maxPending;
     /**
      * The builders' {@code timeToLiveJitter} (0: none). Not applied to pool-core, which has no time to live here:
      * the managers give it to their {@link ConnectionConfigExpiry}, which enforces the per-route time to live.
@@ -63,6 +65,12 @@ final class PoolOptions<T, C extends ModalCloseable> {
         }
         if (maxUsesPerConnection != null) {
             b.maxUsesPerConnection(maxUsesPerConnection);
+        }
+        if (maxPendingPerRoute != null) {
+            b.maxPendingPerRoute(maxPendingPerRoute);
+        }
+        if (maxPending != null) {
+            b.maxPending(maxPending);
         }
         if (logger != null) {
             b.logger(logger);

@@ -66,6 +66,8 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     private Boolean failOnSelfDeadlock;
     private Duration maxIdleTime;
     private Integer maxUsesPerConnection;
+    private Integer maxPendingPerRoute;
+    private Integer maxPending;
     private double timeToLiveJitter;
     private PoolLogger poolLogger;
     private PoolListener<HttpRoute> poolListener;
@@ -345,6 +347,34 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     }
 
     /**
+     * The most leases that may wait for a connection of one route at a time: a lease that would have to wait while
+     * this many already wait on its route is refused at once instead of queueing behind them, so that a slow or
+     * unreachable service fails fast instead of piling up requests. The request fails as on a lease timeout, with
+     * HttpClient's {@code ConnectionRequestTimeoutException}, whose message is that of pool-core's
+     * {@link io.routepool.core.PendingLimitException}: it names the cap and gives the route's and the pool's counts.
+     * A lease that can be served without waiting (an idle connection, or room for a new one) is never refused.
+     * Jetty's {@code maxRequestsQueuedPerDestination}, Reactor Netty's {@code pendingAcquireMaxCount}; default 0:
+     * no limit.
+     *
+     * @throws IllegalArgumentException negative
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setMaxPendingPerRoute(final int maxPending) {
+        this.maxPendingPerRoute = OptionValues.count("maxPendingPerRoute", maxPending, "no limit");
+        return this;
+    }
+
+    /**
+     * As {@link #setMaxPendingPerRoute(int)}, for the whole pool: a lease that would have to wait while this many
+     * leases already wait, on any routes, is refused at once, in the same way. Default 0: no limit.
+     *
+     * @throws IllegalArgumentException negative
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setMaxPending(final int maxPending) {
+        this.maxPending = OptionValues.count("maxPending", maxPending, "no limit");
+        return this;
+    }
+
+    /**
      * Shortens each connection's {@link ConnectionConfig} time to live by a random part of it, up to this fraction
      * (0.1: each connection lives between 90 % and 100 % of its route's time to live), drawn once per connection and
      * the same on every release of it, so that connections made together do not all expire together (Reactor Netty's
@@ -425,6 +455,8 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
         o.failOnSelfDeadlock = failOnSelfDeadlock;
         o.maxIdleTime = maxIdleTime;
         o.maxUsesPerConnection = maxUsesPerConnection;
+        o.maxPendingPerRoute = maxPendingPerRoute;
+        o.maxPending = maxPending;
         o.timeToLiveJitter = timeToLiveJitter;
         o.logger = poolLogger;
         o.listener = poolListener;

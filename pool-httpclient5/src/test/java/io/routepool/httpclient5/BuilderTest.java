@@ -606,6 +606,30 @@ class BuilderTest {
 
     @ParameterizedTest
     @EnumSource(Side.class)
+    void aNegativeMaxPendingPerRouteIsRefusedNamingTheOptionAndTheValue(Side side) throws Exception {
+        assertThatThrownBy(() -> side.builder().maxPendingPerRoute(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxPendingPerRoute must not be negative (no limit: 0), was -1");
+        assertThatThrownBy(() -> side.builder().maxPendingPerRoute(Integer.MIN_VALUE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxPendingPerRoute must not be negative (no limit: 0), was " + Integer.MIN_VALUE);
+        side.builder().maxPendingPerRoute(0).build().close();
+        side.builder().maxPendingPerRoute(1).build().close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Side.class)
+    void aNegativeMaxPendingIsRefusedNamingTheOptionAndTheValue(Side side) throws Exception {
+        assertThatThrownBy(() -> side.builder().maxPending(-1)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxPending must not be negative (no limit: 0), was -1");
+        assertThatThrownBy(() -> side.builder().maxPending(Integer.MIN_VALUE))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("maxPending must not be negative (no limit: 0), was " + Integer.MIN_VALUE);
+        side.builder().maxPending(0).build().close();
+        side.builder().maxPending(1).build().close();
+    }
+
+    @ParameterizedTest
+    @EnumSource(Side.class)
     void aTimeToLiveJitterOutsideZeroToBelowOneIsRefusedNamingTheOptionAndTheValue(Side side) throws Exception {
         for (double bad : new double[] {-0.1, 1.0, Double.NaN}) {
             assertThatThrownBy(() -> side.builder().timeToLiveJitter(bad)).isInstanceOf(IllegalArgumentException.class)
@@ -762,6 +786,14 @@ class BuilderTest {
 
         Options maxUsesPerConnection(int v) {
             return apply(b -> b.setMaxUsesPerConnection(v), b -> b.setMaxUsesPerConnection(v));
+        }
+
+        Options maxPendingPerRoute(int v) {
+            return apply(b -> b.setMaxPendingPerRoute(v), b -> b.setMaxPendingPerRoute(v));
+        }
+
+        Options maxPending(int v) {
+            return apply(b -> b.setMaxPending(v), b -> b.setMaxPending(v));
         }
 
         Options timeToLiveJitter(double v) {
