@@ -95,8 +95,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
      * leases refuses it ({@link #refusedBy} set; the caller throws once the lock is released).
      */
     private void queueOnRoute(RouteSegment<R, C> seg, Object jfrWaitEvent) {
-        if (refusedOnRoute(seg) || !seg.waiters.enqueue(this, p.settings.maxPending)) {
-            refuse("maxPending");
+        if (refusedOnRoute(seg) || refusedInPool(seg.waiters.enqueue(this, p.settings.maxPending))) {
             return;
         }
         segment = seg;
@@ -117,10 +116,12 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
         return false;
     }
 
-    private void refuse(String limit) {
-        if (refusedBy == null) {
-            refusedBy = limit;
+    /** After an enqueue that maxPending may have refused: true (refusedBy set) if it did. */
+    private boolean refusedInPool(boolean linked) {
+        if (!linked) {
+            refusedBy = "maxPending";
         }
+        return !linked;
     }
 
     /** Outside every lock: the refusal, with the route's and the pool's counts. */
@@ -233,8 +234,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
                 if (p.pool.closed) {
                     throw p.pool.closedException();
                 }
-                if (refusedOnRoute(seg) || !p.capacity.enqueueLocked(this, p.settings.maxPending)) {
-                    refuse("maxPending");
+                if (refusedOnRoute(seg) || refusedInPool(p.capacity.enqueueLocked(this, p.settings.maxPending))) {
                     return false;
                 }
                 seg.reserveForCapacityWait();
