@@ -10,6 +10,7 @@ import org.apache.hc.core5.function.Resolver;
 import org.apache.hc.core5.http.URIScheme;
 import org.apache.hc.core5.http.config.RegistryBuilder;
 import org.apache.hc.core5.http.nio.ssl.TlsStrategy;
+import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.pool.ManagedConnPool;
 import org.apache.hc.core5.pool.PoolReusePolicy;
 import org.apache.hc.core5.util.TimeValue;
@@ -70,6 +71,23 @@ public class RoutePoolAsyncClientConnectionManager extends PoolingAsyncClientCon
     /** The pool behind this manager: who holds what, counters, state mismatches, maintenance on demand. */
     public RoutePoolConnPool<HttpRoute, ManagedAsyncClientConnection> getRoutePool() {
         return routePool;
+    }
+
+    /**
+     * A graceful drain (Reactor Netty's {@code disposeTimeout}): later requests are refused and waiting ones fail at
+     * once, idle connections are closed, and requests in flight may finish for up to {@code grace}, each connection
+     * closed as its request is done; connections still leased then are closed as {@code close(CloseMode.IMMEDIATE)}
+     * would (their requests fail). Then the manager is closed. Blocks the caller until drained or the grace has passed
+     * (in real time; an interrupt ends the wait early and is kept).
+     *
+     * @param grace how long requests in flight may take; zero: no wait
+     * @return true if every connection came back within the grace
+     * @throws IllegalArgumentException {@code grace} is null or negative; nothing is closed
+     */
+    public boolean close(final TimeValue grace) {
+        final boolean drained = routePool.close(grace);
+        close(CloseMode.IMMEDIATE); // the manager's own closed flag; its pool is closed already, with nothing left out
+        return drained;
     }
 
     @Override

@@ -492,6 +492,32 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
             closingImmediately = true; // pool-core closes idle connections politely in either mode; httpcore5 does not
         }
         core.close(mode == CloseMode.IMMEDIATE ? io.routepool.core.CloseMode.IMMEDIATE : io.routepool.core.CloseMode.GRACEFUL);
+        forgetLeased(mode);
+    }
+
+    /**
+     * A graceful drain (Reactor Netty's {@code disposeTimeout}): new leases are refused and waiting ones fail at once,
+     * idle connections are closed, and leased connections may come back for up to {@code grace} (each is closed as it
+     * does); those still leased then are closed {@link CloseMode#IMMEDIATE} and forgotten, as {@code close(IMMEDIATE)}
+     * does. Blocks the caller until drained or the grace has passed, in real time; an interrupt ends the wait early
+     * (the interrupt status is kept). A pool already closed is drained the same way.
+     *
+     * @param grace how long to wait; zero: no wait
+     * @return true if every connection came back within the grace
+     * @throws IllegalArgumentException {@code grace} is null or negative; nothing is closed
+     */
+    public boolean close(final TimeValue grace) {
+        final java.time.Duration wait = OptionValues.duration("grace", grace, "no wait");
+        final boolean drained = core.close(wait);
+        if (!drained) {
+            closingImmediately = true; // what is still open now is closed under its holder, as close(IMMEDIATE) does
+            forgetLeased(CloseMode.IMMEDIATE);
+        }
+        return drained;
+    }
+
+    /** After pool-core closed: the leased entries are discarded with {@code mode} and released on their holders' behalf. */
+    private void forgetLeased(final CloseMode mode) {
         for (final io.routepool.core.PoolEntry<T, Slot<T, C>> e : core.leasedEntries()) {
             final Slot<T, C> slot = e.connection();
             slot.entry.discardConnection(mode); // atomic: a holder's own discard races safely

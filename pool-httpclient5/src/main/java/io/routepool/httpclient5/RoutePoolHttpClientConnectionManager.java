@@ -16,6 +16,7 @@ import org.apache.hc.core5.http.config.RegistryBuilder;
 import org.apache.hc.core5.http.io.HttpConnectionFactory;
 import org.apache.hc.core5.pool.PoolEntry;
 import org.apache.hc.core5.pool.PoolReusePolicy;
+import org.apache.hc.core5.io.CloseMode;
 import org.apache.hc.core5.util.TimeValue;
 
 /**
@@ -116,6 +117,23 @@ public class RoutePoolHttpClientConnectionManager extends PoolingHttpClientConne
     /** The pool behind this manager: who holds what, counters, state mismatches, maintenance on demand. */
     public RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> getRoutePool() {
         return routePool;
+    }
+
+    /**
+     * A graceful drain (Reactor Netty's {@code disposeTimeout}): later requests are refused and waiting ones fail at
+     * once, idle connections are closed, and requests in flight may finish for up to {@code grace}, each connection
+     * closed as its request is done; connections still leased then are closed as {@code close(CloseMode.IMMEDIATE)}
+     * would (their requests fail). Then the manager is closed. Blocks the caller until drained or the grace has passed
+     * (in real time; an interrupt ends the wait early and is kept).
+     *
+     * @param grace how long requests in flight may take; zero: no wait
+     * @return true if every connection came back within the grace
+     * @throws IllegalArgumentException {@code grace} is null or negative; nothing is closed
+     */
+    public boolean close(final TimeValue grace) {
+        final boolean drained = routePool.close(grace);
+        close(CloseMode.IMMEDIATE); // the manager's own closed flag; its pool is closed already, with nothing left out
+        return drained;
     }
 
     @Override

@@ -170,6 +170,46 @@ class ConnPoolLifecycleTest {
         assertThat(idleConn.closeCount()).isEqualTo(1);
     }
 
+    /**
+     * Ours only (StrictConnPool has no drain): close(grace) closes idle connections at once, lets a leased one come
+     * back (closed GRACEFUL as it does) and reports the pool drained; when the grace ends first, what is still leased
+     * is closed IMMEDIATE, once, and forgotten, as close(IMMEDIATE) does.
+     */
+    @org.junit.jupiter.api.Test
+    void closeWithAGraceAwaitsLeasedConnectionsThenClosesWhatIsLeftImmediately() throws Exception {
+        ContractPool p = ContractPool.create(Impl.ROUTEPOOL, 3, 10);
+        RoutePoolConnPool<String, TestConn> pool = (RoutePoolConnPool<String, TestConn>) p.pool;
+        PoolEntry<String, TestConn> idle = p.leaseConnected("a", null);
+        PoolEntry<String, TestConn> returning = p.leaseConnected("a", null);
+        PoolEntry<String, TestConn> kept = p.leaseConnected("b", null);
+        TestConn idleConn = idle.getConnection();
+        TestConn returningConn = returning.getConnection();
+        TestConn keptConn = kept.getConnection();
+        p.releaseKept(idle);
+
+        Future<Boolean> drain = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> pool.close(TimeValue.ofSeconds(30)));
+        ContractAwait.until("the idle connection closed", () -> idleConn.closeCount() == 1);
+        assertThat(idleConn.closeModes()).containsExactly(CloseMode.GRACEFUL);
+        assertThatThrownBy(() -> p.lease("a", null)).isInstanceOf(IllegalStateException.class);
+        p.releaseKept(returning);
+        assertThat(returningConn.closeModes()).as("closed as it came back").containsExactly(CloseMode.GRACEFUL);
+        assertThat(drain).isNotDone();
+        p.releaseKept(kept);
+        assertThat(drain.get(10, TimeUnit.SECONDS)).as("drained").isTrue();
+        assertThat(keptConn.closeModes()).containsExactly(CloseMode.GRACEFUL);
+
+        ContractPool q = ContractPool.create(Impl.ROUTEPOOL, 3, 10);
+        PoolEntry<String, TestConn> out = q.leaseConnected("a", null);
+        TestConn outConn = out.getConnection();
+        assertThat(((RoutePoolConnPool<String, TestConn>) q.pool).close(TimeValue.ofMilliseconds(20))).isFalse();
+        assertThat(outConn.closeModes()).containsExactly(CloseMode.IMMEDIATE);
+        assertThat(q.totals()).as("the closed lease is forgotten").isEqualTo("leased 0, pending 0, available 0");
+        q.releaseKept(out); // its holder's late release: ignored, as after close(IMMEDIATE)
+        assertThat(outConn.closeCount()).isEqualTo(1);
+        assertThat(q.totals()).isEqualTo("leased 0, pending 0, available 0");
+    }
+
     private static void assertClosedPoolRefusesLeasesAndIgnoresReleases(ContractPool p,
             PoolEntry<String, TestConn> leased, PoolEntry<String, TestConn> empty) {
         assertThatThrownBy(() -> p.lease("a", null, Timeout.ofSeconds(1), null))
