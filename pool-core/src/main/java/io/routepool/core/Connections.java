@@ -18,16 +18,23 @@ final class Connections<R, C> {
     private final long timeToLiveNanos;
     /** Settings.timeToLiveJitter: each connection's time to live is shortened by up to this part of it, at random. */
     private final double timeToLiveJitter;
+    /** Settings.learnIdleClose: each route's IdleCloses decides checks and expiry too. */
+    private final boolean learnIdleClose;
+    private final String poolName;
+    private final Segments<R, C> segments;
 
     Connections(PoolState pool, Clocks clocks, UserCode<R, C> calls, HandOff<R, C> handOff, Diagnostics<R> diagnostics,
-            long timeToLiveNanos, double timeToLiveJitter) {
+            Settings settings, Segments<R, C> segments) {
+        this.segments = segments;
         this.pool = pool;
         this.clocks = clocks;
         this.calls = calls;
         this.handOff = handOff;
         this.diagnostics = diagnostics;
-        this.timeToLiveNanos = timeToLiveNanos;
-        this.timeToLiveJitter = timeToLiveJitter;
+        this.timeToLiveNanos = settings.timeToLiveNanos;
+        this.timeToLiveJitter = settings.timeToLiveJitter;
+        this.learnIdleClose = settings.learnIdleClose;
+        this.poolName = settings.poolName;
     }
 
     /** A new connection's validity deadline: created + the time to live, shortened by its jitter; NEVER without one. */
@@ -47,13 +54,57 @@ final class Connections<R, C> {
         return e.expiry != PoolEntry.NEVER || pool.validateAfterInactivityNanos > 0 ? clocks.now() : Clocks.UNSET;
     }
 
-    /** Checks a claimed or granted entry at {@code now}; an unusable one is discarded (units freed) and null returned. */
+    /**
+     * Checks a claimed or granted entry at {@code now} (UNSET when {@link #checkTime} found no check needing it):
+     * its expiry, what its route learned of its server's idle close (IdleCloses: an expiry, or a validation), isOpen,
+     * then the validator when it idled at least validateAfterInactivity or its route asks for one. An unusable one is
+     * discarded (units freed) and null returned; one found closed or invalid is a stale connection found.
+     */
     PoolEntry<R, C> checkOut(PoolEntry<R, C> e, long now) {
-        if (calls.usable(e, now, pool.validateAfterInactivityNanos)) {
+        if (now != Clocks.UNSET && now >= e.expiry) {
+            handOff.discardLeased(e);
+            return null;
+        }
+        long validateAfter = pool.validateAfterInactivityNanos;
+        boolean validate = validateAfter > 0 && now - e.updated >= validateAfter;
+        long idle = 0;
+        if (learnIdleClose) {
+            IdleCloses learned = e.segment.idleCloses;
+            idle = Math.max(0, e.leasedAt - e.updated); // on the lease clock: no clock read
+            if (learned.expired(idle)) {
+                handOff.discardLeased(e);
+                return null;
+            }
+            validate |= validateAfter > 0 && learned.toValidate(idle, e.updated);
+        }
+        if (calls.usable(e, validate)) {
             return e;
+        }
+        if (learnIdleClose) {
+            foundStale(e, idle, e.leasedAt);
+        } else {
+            diagnostics.staleFound.incrementAndGet();
         }
         handOff.discardLeased(e);
         return null;
+    }
+
+    /**
+     * A connection of {@code e}'s route, released at {@code e.updated} and idle {@code idle}, was found closed by its
+     * server at {@code foundAt} (a check, maintenance, or {@link KeyedPool#releaseStale}): counted, and learned by the
+     * route (IdleCloses); the first close a route learns is logged, once. Outside any lock.
+     */
+    void foundStale(PoolEntry<R, C> e, long idle, long foundAt) {
+        diagnostics.staleFound.incrementAndGet();
+        if (!learnIdleClose) {
+            return;
+        }
+        IdleCloses learned = e.segment.idleCloses;
+        if (learned.foundClosed(idle, e.updated, foundAt)) {
+            segments.learned(e.route(), learned);
+            diagnostics.log.warn(PoolLogger.DIAGNOSTICS, Reports.idleCloseLearned(poolName, e.route(), idle,
+                    learned.expireAfter), null);
+        }
     }
 
     /**

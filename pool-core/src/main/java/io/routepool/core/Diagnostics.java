@@ -34,6 +34,8 @@ final class Diagnostics<R> {
     final AtomicLong stateMismatches = new AtomicLong();
     final AtomicLong selfDeadlocks = new AtomicLong();
     final AtomicLong pendingRefused = new AtomicLong();
+    /** Reused or idle connections found closed by their server (a lease's check, maintenance, releaseStale). */
+    final AtomicLong staleFound = new AtomicLong();
 
     /** Per-route state-mismatch counts; an entry exists only for routes that had a mismatch. Never purged. */
     private final ConcurrentHashMap<R, RouteMismatches> mismatchesByRoute = new ConcurrentHashMap<>();
@@ -158,7 +160,7 @@ final class Diagnostics<R> {
 
     PoolCounters counters(long reused) {
         return new PoolCounters(created.get(), closed.get(), reused, waited.get(), timedOut.get(), leaks.get(),
-                reclaimed.get(), stateMismatches.get(), selfDeadlocks.get(), pendingRefused.get());
+                reclaimed.get(), stateMismatches.get(), selfDeadlocks.get(), pendingRefused.get(), staleFound.get());
     }
 
     /** One lease, for reports that have a single subject. */

@@ -85,6 +85,18 @@ public interface KeyedPool<R, C> extends Closeable {
      */
     void release(PoolEntry<R, C> entry, boolean reusable, long keepAlive, TimeUnit unit);
 
+    /**
+     * Releases a leased entry whose connection failed before any response on this lease, as a server's idle close
+     * makes it fail (HttpClient's {@code NoHttpResponseException}): the connection is closed, as
+     * {@code release(entry, false)} closes it. If it was a reused connection, that is a stale connection found
+     * ({@link PoolCounters#staleFound()}): the route's other idle connections released before now are validated before
+     * they are handed out (they were usually closed with it), and the route learns its server's idle close
+     * ({@link PoolBuilder#learnIdleClose}).
+     *
+     * @throws IllegalStateException as {@link #release(PoolEntry, boolean)}
+     */
+    void releaseStale(PoolEntry<R, C> entry);
+
     int getMaxTotal();
 
     /** Sets maxTotal (&gt; 0). Lowering it closes surplus idle connections at once; leased ones are never touched. */

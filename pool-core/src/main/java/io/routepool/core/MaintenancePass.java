@@ -123,7 +123,8 @@ final class MaintenancePass<R, C> {
     private void findIdle(RouteSegment<R, C> seg, long now, RouteFindings<R, C> f) {
         for (PoolEntry<R, C> e = seg.idle.oldest(), prev; e != null; e = prev) {
             prev = e.prev;
-            if (now >= e.expiry || (settings.maxIdleNanos > 0 && now - e.updated >= settings.maxIdleNanos)) {
+            if (now >= e.expiry || (settings.maxIdleNanos > 0 && now - e.updated >= settings.maxIdleNanos)
+                    || (settings.learnIdleClose && seg.idleCloses.expired(now - e.updated))) {
                 seg.detachIdle(e);
                 f.doomed.add(e);
             } else {
@@ -211,6 +212,7 @@ final class MaintenancePass<R, C> {
             } finally {
                 seg.unlockExact();
             }
+            p.connections.foundStale(e, Math.max(0, now - e.updated), now);
             p.calls.close(e, CloseMode.GRACEFUL);
             p.handOff.freeEntry(seg, e);
         }
@@ -250,11 +252,18 @@ final class MaintenancePass<R, C> {
             } finally {
                 seg.unlockExact();
             }
+            long idle = now - e.updated; // PROBING: no release changes it until returnProbed
             boolean keep = false;
             try {
                 keep = p.calls.probe(e);
             } finally {
+                if (keep && settings.learnIdleClose) {
+                    seg.idleCloses.proved(idle); // its server had not closed it after idling that long
+                }
                 returnProbed(seg, e, keep);
+            }
+            if (!keep) {
+                p.connections.foundStale(e, idle, now); // closed by returnProbed: nobody else reads or writes it
             }
         }
     }

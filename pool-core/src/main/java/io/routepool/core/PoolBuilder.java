@@ -51,6 +51,7 @@ public final class PoolBuilder<R, C> {
     final Map<RemedyHint, String> remedyHints = new EnumMap<>(RemedyHint.class);
     long maxLeaseWaitNanos = DEFAULT_MAX_LEASE_WAIT.toNanos();
     int maxUsesPerConnection = 0;
+    boolean learnIdleClose = true;
     int maxPendingPerRoute = 0;
     int maxPending = 0;
     /** Null until build() when not set: then the next {@code routepool-N}. */
@@ -305,6 +306,21 @@ public final class PoolBuilder<R, C> {
      */
     public PoolBuilder<R, C> maxPending(int max) {
         this.maxPending = Arithmetic.nonNegativeLimit(max, "maxPending");
+        return this;
+    }
+
+    /**
+     * Stale connections after a server's idle close (default on). Each route learns how long its server lets a
+     * connection idle: the longest idle after which a reused connection then served its lease, and the shortest
+     * after which one was found closed (by a lease's check, maintenance, or {@link KeyedPool#releaseStale}). A lease
+     * then validates a connection that idled longer than any known to have survived, or one released before a stale
+     * connection was last found on its route (they were usually closed together), whatever
+     * {@code validateAfterInactivity} says, as long as validation is on (a validator and a positive
+     * {@code validateAfterInactivity}); and idle connections expire a margin before the learned close (said once
+     * in the log per route). Off: HttpCore's rules only.
+     */
+    public PoolBuilder<R, C> learnIdleClose(boolean learn) {
+        this.learnIdleClose = learn;
         return this;
     }
 

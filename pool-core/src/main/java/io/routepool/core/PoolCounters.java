@@ -16,6 +16,7 @@ public final class PoolCounters {
     private final long stateMismatches;
     private final long selfDeadlocks;
     private final long pendingRefused;
+    private final long staleFound;
 
     /** The counts, in the order of the accessors, with no lease refused by a cap on waiting. */
     public PoolCounters(long created, long closed, long reused, long waited, long timedOut,
@@ -23,9 +24,17 @@ public final class PoolCounters {
         this(created, closed, reused, waited, timedOut, leaksSuspected, reclaimed, stateMismatches, selfDeadlocks, 0);
     }
 
-    /** The counts, in the order of the accessors. */
+    /** The counts, in the order of the accessors, with no stale connection found. */
     public PoolCounters(long created, long closed, long reused, long waited, long timedOut,
             long leaksSuspected, long reclaimed, long stateMismatches, long selfDeadlocks, long pendingRefused) {
+        this(created, closed, reused, waited, timedOut, leaksSuspected, reclaimed, stateMismatches, selfDeadlocks,
+                pendingRefused, 0);
+    }
+
+    /** The counts, in the order of the accessors. */
+    public PoolCounters(long created, long closed, long reused, long waited, long timedOut,
+            long leaksSuspected, long reclaimed, long stateMismatches, long selfDeadlocks, long pendingRefused,
+            long staleFound) {
         this.created = created;
         this.closed = closed;
         this.reused = reused;
@@ -36,6 +45,7 @@ public final class PoolCounters {
         this.stateMismatches = stateMismatches;
         this.selfDeadlocks = selfDeadlocks;
         this.pendingRefused = pendingRefused;
+        this.staleFound = staleFound;
     }
 
     /** Connections created. */
@@ -91,9 +101,18 @@ public final class PoolCounters {
         return pendingRefused;
     }
 
+    /**
+     * Connections found closed by their server: a reused connection that failed a lease's check (isOpen or the
+     * validator), an idle one maintenance found closed, and a request that failed before any response on a reused
+     * connection ({@link KeyedPool#releaseStale}).
+     */
+    public long staleFound() {
+        return staleFound;
+    }
+
     private long[] values() {
         return new long[] {created, closed, reused, waited, timedOut, leaksSuspected, reclaimed, stateMismatches,
-            selfDeadlocks, pendingRefused};
+            selfDeadlocks, pendingRefused, staleFound};
     }
 
     @Override
@@ -111,6 +130,6 @@ public final class PoolCounters {
         return "PoolCounters[created=" + created + ", closed=" + closed + ", reused=" + reused + ", waited=" + waited
                 + ", timedOut=" + timedOut + ", leaksSuspected=" + leaksSuspected + ", reclaimed=" + reclaimed
                 + ", stateMismatches=" + stateMismatches + ", selfDeadlocks=" + selfDeadlocks
-                + ", pendingRefused=" + pendingRefused + "]";
+                + ", pendingRefused=" + pendingRefused + ", staleFound=" + staleFound + "]";
     }
 }

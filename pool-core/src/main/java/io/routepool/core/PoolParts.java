@@ -30,8 +30,7 @@ final class PoolParts<R, C> {
                 new Remedies(b.remedies, b.remedyHints, b.captureLeaseStacks), settings.poolName);
         this.calls = new UserCode<>(b.factory, b.validator, b.idleProbe, diagnostics.log, diagnostics);
         this.handOff = new HandOff<>(pool, capacity, eviction, calls, clocks);
-        this.connections = new Connections<>(pool, clocks, calls, handOff, diagnostics, settings.timeToLiveNanos,
-                settings.timeToLiveJitter);
+        this.connections = new Connections<>(pool, clocks, calls, handOff, diagnostics, settings, segments);
         this.ledger = new LeaseLedger(b.captureLeaseStacks);
         this.diagnosis = new Diagnosis<>(segments, pool, clocks, diagnostics, settings);
     }

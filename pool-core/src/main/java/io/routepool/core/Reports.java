@@ -77,6 +77,16 @@ final class Reports {
         return b.toString();
     }
 
+    static String idleCloseLearned(String pool, Object route, long idleNanos, long expireAfterNanos) {
+        StringBuilder b = head(pool, "Server idle close learned", route, ": its server closed a connection idle "
+                + Texts.seconds(idleNanos));
+        Texts.detail(b, 2, "No Keep-Alive header said so. Idle connections of this route now expire after "
+                + Texts.seconds(expireAfterNanos) + " (learnIdleClose); said once per route.");
+        remedy(b, "Keep connections alive for less than the server's idle timeout (a keep-alive, maxIdleTime or time to"
+                + " live below it), or raise the server's.");
+        return b.toString();
+    }
+
     static String lateRelease(String pool, LeaseInfo<?> info, long reclaimAfterNanos) {
         StringBuilder b = head(pool, "Late release ignored", info.route(), ": connection " + info.connectionId());
         Texts.detail(b, 2, "Connection " + info.connectionId() + " was released by thread \"" + info.holder() + "\", "

@@ -37,6 +37,8 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     private final Closer<R, C> closer;
     /** Settings.maxUsesPerConnection, in a field of its own for the release path; zero: no limit. */
     private final int maxUses;
+    /** Settings.learnIdleClose, for the release path. */
+    private final boolean learnIdleClose;
     /** The background maintenance task, or null; cancelled by close. */
     private volatile Maintenance.Task maintenanceTask;
 
@@ -55,6 +57,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         this.maintenance = new MaintenancePass<>(p);
         this.closer = new Closer<>(p);
         this.maxUses = p.settings.maxUsesPerConnection;
+        this.learnIdleClose = p.settings.learnIdleClose;
     }
 
     /** Starts background maintenance, if configured; called once by the builder after construction. */
@@ -187,6 +190,9 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         if (maxUses != 0 && entry.leases >= maxUses) {
             reusable = false; // served its last lease (maxUsesPerConnection): closed as a non-reusable release is
         }
+        if (reusable && learnIdleClose && entry.leases > 1) { // a reused connection served its lease
+            seg.idleCloses.proved(entry.leasedAt - entry.updated); // writes only a record idle time
+        }
         long now = clocks.releaseTime();
         int stripe = seg.stripe(Thread.currentThread());
         if (reusable && seg.fast && releaseParked(seg, entry, stripe, now, keepAliveNanos)) {
@@ -220,6 +226,14 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             return;
         }
         handOff.finish(seg, entry, d, w, true);
+    }
+
+    @Override
+    public void releaseStale(PoolEntry<R, C> entry) {
+        if (entry != null && entry.segment.owner == segments && learnIdleClose && entry.leases > 1 && entry.isHeld()) {
+            connections.foundStale(entry, Math.max(0, entry.leasedAt - entry.updated), clocks.releaseTime());
+        }
+        release(entry, false);
     }
 
     private static void stamp(PoolEntry<?, ?> entry, long now, long keepAliveNanos) {

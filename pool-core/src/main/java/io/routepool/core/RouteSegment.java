@@ -117,10 +117,13 @@ final class RouteSegment<R, C> {
     private boolean retired;
     /** In the pool's list of segments that may have idle entries. */
     boolean inIdleSegments;
+    /** What this route learned about its server's idle close (its own invariants; read without the lock). */
+    final IdleCloses idleCloses;
 
     RouteSegment(Object owner, R route, int maxOverride, long order, boolean fifo, PoolState pool, int spotCount,
-            java.util.Queue<RouteSegment<R, C>> idleSegments) {
+            java.util.Queue<RouteSegment<R, C>> idleSegments, IdleCloses idleCloses) {
         this.idleSegments = idleSegments;
+        this.idleCloses = idleCloses;
         this.idle = new IdleIndex<>(lock, fifo);
         this.spots = fifo ? null : new AtomicReferenceArray<>(spotCount);
         this.stripeMask = spotCount - 1;

@@ -20,6 +20,13 @@ final class Segments<R, C> {
     private final ConcurrentHashMap<R, RouteSegment<R, C>> map = new ConcurrentHashMap<>();
     /** Route limits set by setMaxPerRoute; they outlive purged segments. */
     private final ConcurrentHashMap<R, Integer> maxOverrides = new ConcurrentHashMap<>();
+    /**
+     * What routes learned of their servers' idle close (IdleCloses), kept when their segment is purged so that a
+     * route that empties (its server closed every connection) neither learns nor says it again. Only routes that
+     * learned a close are here, at most {@link #MAX_LEARNED_ROUTES} of them.
+     */
+    private final ConcurrentHashMap<R, IdleCloses> learned = new ConcurrentHashMap<>();
+    static final int MAX_LEARNED_ROUTES = 10_000;
     private final AtomicLong order = new AtomicLong();
     /**
      * Segments that may hold idle entries. Invariant: a segment with idle entries has {@code inIdleSegments}
@@ -41,6 +48,13 @@ final class Segments<R, C> {
 
     private final int spots;
 
+    /** {@code route} learned its server's idle close: remembered beyond its segment (up to MAX_LEARNED_ROUTES routes). */
+    void learned(R route, IdleCloses what) {
+        if (learned.size() < MAX_LEARNED_ROUTES) {
+            learned.putIfAbsent(route, what);
+        }
+    }
+
     Segments(boolean fifo, PoolState pool, int spots) {
         this.fifo = fifo;
         this.pool = pool;
@@ -60,7 +74,8 @@ final class Segments<R, C> {
     RouteSegment<R, C> getOrCreate(R route) {
         RouteSegment<R, C> seg = map.get(route);
         return seg != null ? seg : map.computeIfAbsent(route,
-                r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), order.incrementAndGet(), fifo, pool, spots, idleSegments));
+                r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), order.incrementAndGet(), fifo, pool, spots,
+                        idleSegments, learned.getOrDefault(r, new IdleCloses())));
     }
 
     int size() {

@@ -30,6 +30,8 @@ final class Settings {
     /** Caps on leases waiting on one route and on the whole pool; zero: no cap. */
     final int maxPendingPerRoute;
     final int maxPending;
+    /** Learn each route's server idle close and check or expire idle connections by it (IdleCloses). */
+    final boolean learnIdleClose;
 
     /** The wait a lease asking for {@code timeoutNanos} gets: a wait forever is capped by maxLeaseWait. */
     long effectiveTimeout(long timeoutNanos) {
@@ -53,5 +55,6 @@ final class Settings {
         this.maxUsesPerConnection = b.maxUsesPerConnection;
         this.maxPendingPerRoute = b.maxPendingPerRoute;
         this.maxPending = b.maxPending;
+        this.learnIdleClose = b.learnIdleClose;
     }
 }

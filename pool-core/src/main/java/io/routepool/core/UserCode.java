@@ -51,18 +51,12 @@ final class UserCode<R, C> {
         }
     }
 
-    /**
-     * Checks a claimed entry outside any lock: expiry (when {@code now} is not UNSET), isOpen, then the
-     * validator if it idled at least {@code validateAfterNanos} (when positive).
-     */
-    boolean usable(PoolEntry<R, C> e, long now, long validateAfterNanos) {
-        if (now != Clocks.UNSET && now >= e.expiry) {
-            return false;
-        }
+    /** Checks a claimed entry outside any lock: isOpen, then the validator if {@code validate}. */
+    boolean usable(PoolEntry<R, C> e, boolean validate) {
         if (!isOpen(e)) {
             return false;
         }
-        if (validateAfterNanos > 0 && now - e.updated >= validateAfterNanos) {
+        if (validate) {
             try {
                 return validator.isValid(e.connection());
             } catch (RuntimeException | Error ex) { // the caller discards the entry: its units are freed

@@ -202,7 +202,9 @@ class KeyedPoolSemanticsTest {
     void validationRunsOnlyAfterInactivityAndAFailureContinuesTheLease() throws Exception {
         List<Conn> validated = new ArrayList<>();
         java.util.Set<Conn> stale = new java.util.HashSet<>();
-        pool = KeyedPool.builder(conns).logger(log).timeSource(time).maintenanceInterval(Duration.ZERO).validateAfterInactivity(Duration.ofSeconds(2))
+        // HttpCore's rule alone: learnIdleClose would also validate a connection idle longer than any proven (1 s here)
+        pool = KeyedPool.builder(conns).logger(log).timeSource(time).maintenanceInterval(Duration.ZERO).learnIdleClose(false)
+                .validateAfterInactivity(Duration.ofSeconds(2))
                 .validator((Conn c) -> {
                     validated.add(c);
                     return !stale.contains(c);
@@ -249,6 +251,11 @@ class KeyedPoolSemanticsTest {
         time.advance(Duration.ofSeconds(1));
         assertThat(now("a", null).id()).isEqualTo(2);
         assertThat(e.connection().open).isFalse();
+        // an invalid reused connection is a stale one found: its route learns (learnIdleClose) and says so once
+        assertThat(pool.getCounters().staleFound()).isEqualTo(1);
+        assertThat(log.warnings()).singleElement().asString()
+                .startsWith(pool.name() + ": Server idle close learned on route a: its server closed a connection idle 1.0 s");
+        log.records.clear();
     }
 
     @Test
