@@ -5,12 +5,14 @@ import io.routepool.core.PoolEntry;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.SocketException;
 import javax.net.ssl.SSLSession;
 import org.apache.http.HttpConnectionMetrics;
 import org.apache.http.HttpEntityEnclosingRequest;
 import org.apache.http.HttpException;
 import org.apache.http.HttpRequest;
 import org.apache.http.HttpResponse;
+import org.apache.http.NoHttpResponseException;
 import org.apache.http.conn.ManagedHttpClientConnection;
 import org.apache.http.conn.routing.HttpRoute;
 import org.apache.http.impl.conn.ConnectionShutdownException;
@@ -30,6 +32,15 @@ final class ConnectionProxy implements ManagedHttpClientConnection, HttpContext 
     /** The pool the entry came from: a proxy is only accepted by the manager that made it. */
     final KeyedPool<HttpRoute, PooledConnection> pool;
     private volatile PoolEntry<HttpRoute, PooledConnection> entry;
+    /**
+     * The request of this lease failed before any response, as a connection its server has closed fails: sending
+     * threw a {@link SocketException} (a reset, a broken pipe) or the response's first read found the end of the
+     * stream ({@link NoHttpResponseException}). Written and read by the thread that executes the request and then
+     * releases the lease (HttpClient's exec chain); volatile for an abort from another thread.
+     */
+    private volatile boolean failedBeforeResponse;
+    /** A response header was received on this lease (written and read as {@link #failedBeforeResponse}). */
+    private volatile boolean responded;
 
     ConnectionProxy(KeyedPool<HttpRoute, PooledConnection> pool, PoolEntry<HttpRoute, PooledConnection> entry) {
         this.pool = pool;
@@ -48,6 +59,18 @@ final class ConnectionProxy implements ManagedHttpClientConnection, HttpContext 
             throw new ConnectionShutdownException();
         }
         return local;
+    }
+
+    /** Whether this lease's request failed before any response, as on a connection its server closed. */
+    boolean failedBeforeResponse() {
+        return failedBeforeResponse && !responded;
+    }
+
+    private IOException beforeResponse(IOException ex) {
+        if (!responded && (ex instanceof NoHttpResponseException || ex instanceof SocketException)) {
+            failedBeforeResponse = true;
+        }
+        return ex;
     }
 
     /** Detaches the proxy; returns the entry if it was attached, {@code null} if it already was detached. */
@@ -131,17 +154,31 @@ final class ConnectionProxy implements ManagedHttpClientConnection, HttpContext 
 
     @Override
     public void sendRequestHeader(HttpRequest request) throws HttpException, IOException {
-        valid().sendRequestHeader(request);
+        try {
+            valid().sendRequestHeader(request);
+        } catch (IOException ex) {
+            throw beforeResponse(ex);
+        }
     }
 
     @Override
     public void sendRequestEntity(HttpEntityEnclosingRequest request) throws HttpException, IOException {
-        valid().sendRequestEntity(request);
+        try {
+            valid().sendRequestEntity(request);
+        } catch (IOException ex) {
+            throw beforeResponse(ex);
+        }
     }
 
     @Override
     public HttpResponse receiveResponseHeader() throws HttpException, IOException {
-        return valid().receiveResponseHeader();
+        try {
+            HttpResponse response = valid().receiveResponseHeader();
+            responded = true;
+            return response;
+        } catch (IOException ex) {
+            throw beforeResponse(ex);
+        }
     }
 
     @Override
@@ -151,7 +188,11 @@ final class ConnectionProxy implements ManagedHttpClientConnection, HttpContext 
 
     @Override
     public void flush() throws IOException {
-        valid().flush();
+        try {
+            valid().flush();
+        } catch (IOException ex) {
+            throw beforeResponse(ex);
+        }
     }
 
     @Override

@@ -329,20 +329,30 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
             try {
                 decision = ReleaseDecision.prepare(entry, state, keepalive, timeUnit, this.defaultKeepAliveMs);
             } finally {
-                release(entry, decision);
+                release(entry, decision, proxy.failedBeforeResponse());
             }
         }
     }
 
-    /** Gives {@code entry} back as decided (whatever preparing it threw), then logs it. */
-    private void release(final PoolEntry<HttpRoute, PooledConnection> entry, final ReleaseDecision decision) {
+    /**
+     * Gives {@code entry} back as decided (whatever preparing it threw), then logs it. A lease whose request failed
+     * before any response ({@code stale}: a connection its server had closed, say) is released as such, so that the
+     * pool checks the route's other idle connections and learns the server's idle close (pool-core's
+     * {@code releaseStale}).
+     */
+    private void release(final PoolEntry<HttpRoute, PooledConnection> entry, final ReleaseDecision decision,
+            final boolean stale) {
         // described while we still own the entry: once released, another lease may take it
         final String released = LOG.isDebugEnabled() ? DebugMessages.released(entry, decision) : null;
         if (this.pool.isClosed()) {
             // reconnected after shutdown reset it: the pool counts it as closed, so close it here
             shutdownQuietly(entry.connection().connection);
         }
-        this.pool.release(entry, decision.reusable, decision.keepAlive, decision.unit);
+        if (stale) {
+            this.pool.releaseStale(entry);
+        } else {
+            this.pool.release(entry, decision.reusable, decision.keepAlive, decision.unit);
+        }
         if (released != null) {
             LOG.debug(released + DebugMessages.stats(this.pool, entry.route()));
         }
@@ -685,6 +695,7 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         private String poolName;
         private Duration maxLeaseWait = Duration.ofMinutes(3);
         private int maxUsesPerConnection;
+        private boolean learnIdleClose = true;
         private double timeToLiveJitter;
         private int maxPendingPerRoute;
         private int maxPending;
@@ -825,6 +836,19 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         }
 
         /**
+         * Stale connections after a server's idle close (default on; pool-core's {@code learnIdleClose}). A request
+         * on a reused connection that fails before any response ({@code NoHttpResponseException}, a reset) makes the
+         * route's other idle connections be checked ({@code isStale()}) before they are handed out; each route learns
+         * how long its server lets a connection idle, checks a connection that idled longer than any that survived
+         * (even within {@link #validateAfterInactivity}), and expires idle connections a margin before the learned
+         * close, said once in the log. Off: HttpClient's rules only.
+         */
+        public Builder learnIdleClose(final boolean learn) {
+            this.learnIdleClose = learn;
+            return this;
+        }
+
+        /**
          * A connection that has served this many requests is closed when the last one is done, instead of being kept
          * for reuse (Jetty's {@code maxUsage}). Default 0: no limit.
          */
@@ -932,6 +956,7 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
                     .maintenanceInterval(this.maintenanceInterval)
                     .maxIdleTime(this.maxIdleTime)
                     .maxUsesPerConnection(this.maxUsesPerConnection)
+                    .learnIdleClose(this.learnIdleClose)
                     .maxPendingPerRoute(this.maxPendingPerRoute)
                     .maxPending(this.maxPending)
                     .leakThreshold(this.leakThreshold)

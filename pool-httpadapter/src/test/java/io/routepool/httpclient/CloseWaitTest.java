@@ -115,6 +115,8 @@ class CloseWaitTest {
     void withDefaultSettingsNoPooledSocketStaysInCloseWait() throws Exception {
         RawServer server = server();
         int port = server.host().getPort();
+        CapturedReports reports = CapturedReports.start();
+        resources.add(reports);
         RoutePoolConnectionManager cm = new RoutePoolConnectionManager(); // defaults only
         CloseableHttpClient client = client(cm);
 
@@ -142,6 +144,12 @@ class CloseWaitTest {
             assertThat(EntityUtils.toString(response.getEntity())).isEqualTo("ok");
         }
         assertThat(server.accepted.get()).isEqualTo(3);
+        // maintenance found them closed after idling 0.5 s or more: the route learned its server's idle close, and
+        // said so once (learnIdleClose)
+        assertThat(reports.warnings()).singleElement().asString()
+                .contains(": Server idle close learned on route ")
+                .contains("127.0.0.1:" + port);
+        assertThat(cm.getCounters().staleFound()).isEqualTo(2);
     }
 
     /** The control: the same setup with HttpClient's pool, whose sockets stay in CLOSE_WAIT (so the check above can fail). */
