@@ -88,6 +88,13 @@ final class RawServer implements AutoCloseable {
         socket.getOutputStream().flush();
     }
 
+    /** Closes every connection accepted so far (a FIN to each client), as a restarting server does; it goes on accepting. */
+    void closeAccepted() throws IOException {
+        for (Socket s : sockets) {
+            s.close();
+        }
+    }
+
     @Override
     public void close() throws IOException {
         serverSocket.close();

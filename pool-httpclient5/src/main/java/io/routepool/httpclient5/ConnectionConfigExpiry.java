@@ -57,6 +57,17 @@ final class ConnectionConfigExpiry implements RoutePoolConnPool.RouteExpiry<Http
         this.resolver = resolver;
     }
 
+    /**
+     * Whether the route's {@code ConnectionConfig} turns validation off (a negative validateAfterInactivity; null
+     * means HttpClient's 2 s): then no lease checks its connections for learnIdleClose either.
+     */
+    boolean validationOff(final HttpRoute route) {
+        final Resolver<HttpRoute, ConnectionConfig> r = resolver;
+        final ConnectionConfig config = r != null ? r.resolve(route) : null;
+        final TimeValue v = config != null ? config.getValidateAfterInactivity() : null;
+        return v != null && v.getDuration() < 0;
+    }
+
     @Override
     public long deadline(final HttpRoute route, final long createdMillis, final double timeToLiveDraw,
             final long nowMillis) {

@@ -40,6 +40,17 @@ final class PoolOptions<T, C extends ModalCloseable> {
      * pool while it runs); null: only the connection's isOpen.
      */
     ConnectionValidator<PoolEntry<T, C>> idleProbe;
+    /** The builders' {@code learnIdleClose}; null: pool-core's default (on). */
+    Boolean learnIdleClose;
+    /**
+     * The check a lease runs on a reused connection where learnIdleClose asks for one (it idled longer than any that
+     * survived, or was released before a stale one was found); null: none. The manager's own validateAfterInactivity
+     * (its ConnectionConfig) is not this: HttpClient runs that itself after the lease.
+     */
+    ConnectionValidator<PoolEntry<T, C>> leaseCheck;
+
+    /** pool-core's validateAfterInactivity when only learnIdleClose asks for checks: longer than any idle time. */
+    static final Duration LEARNED_CHECKS_ONLY = Duration.ofNanos(Long.MAX_VALUE);
 
     void applyTo(final PoolBuilder<T, Slot<T, C>> b) {
         if (maintenanceInterval != null) {
@@ -83,6 +94,13 @@ final class PoolOptions<T, C extends ModalCloseable> {
         }
         if (listener != null) {
             b.listener(listener);
+        }
+        if (learnIdleClose != null) {
+            b.learnIdleClose(learnIdleClose);
+        }
+        final ConnectionValidator<PoolEntry<T, C>> check = leaseCheck;
+        if (check != null && !Boolean.FALSE.equals(learnIdleClose)) {
+            b.validator(slot -> check.isValid(slot.entry)).validateAfterInactivity(LEARNED_CHECKS_ONLY);
         }
         final ConnectionValidator<PoolEntry<T, C>> probe = idleProbe;
         if (probe != null) {

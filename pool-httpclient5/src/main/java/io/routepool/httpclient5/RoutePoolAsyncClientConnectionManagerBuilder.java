@@ -61,6 +61,7 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     private Duration maxLeaseWait;
     private Duration maxIdleTime;
     private Integer maxUsesPerConnection;
+    private Boolean learnIdleClose;
     private Integer maxPendingPerRoute;
     private Integer maxPending;
     private double timeToLiveJitter;
@@ -286,6 +287,17 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     }
 
     /**
+     * Stale connections after a server's idle close (default on; pool-core's {@code learnIdleClose}). Each route
+     * learns how long its server lets a connection idle. The reactor
+     * notices a server's close itself, so no lease checks a connection; idle connections expire a margin before the
+     * learned close, said once in the log. Off: HttpClient's rules only.
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setLearnIdleClose(final boolean learn) {
+        this.learnIdleClose = learn;
+        return this;
+    }
+
+    /**
      * A connection that has served this many leases is closed when the last of them is released, instead of being
      * kept for reuse (Jetty's {@code maxUsage}); default 0: no limit.
      *
@@ -413,6 +425,7 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
         o.maxLeaseWait = maxLeaseWait;
         o.maxIdleTime = maxIdleTime;
         o.maxUsesPerConnection = maxUsesPerConnection;
+        o.learnIdleClose = learnIdleClose;
         o.maxPendingPerRoute = maxPendingPerRoute;
         o.maxPending = maxPending;
         o.timeToLiveJitter = timeToLiveJitter;

@@ -54,18 +54,27 @@ public class RoutePoolHttpClientConnectionManager extends PoolingHttpClientConne
             final PoolReusePolicy reusePolicy,
             final TimeValue timeToLive,
             final PoolOptions<HttpRoute, ManagedHttpClientConnection> options) {
-        this(operator, connFactory, newPool(reusePolicy, timeToLive, withStaleProbe(options)),
-                options.timeToLiveJitter);
+        this(operator, connFactory, reusePolicy, timeToLive, options, new ConnectionConfigExpiry(options.timeToLiveJitter));
+    }
+
+    private RoutePoolHttpClientConnectionManager(
+            final HttpClientConnectionOperator operator,
+            final HttpConnectionFactory<ManagedHttpClientConnection> connFactory,
+            final PoolReusePolicy reusePolicy,
+            final TimeValue timeToLive,
+            final PoolOptions<HttpRoute, ManagedHttpClientConnection> options,
+            final ConnectionConfigExpiry expiry) {
+        this(operator, connFactory, newPool(reusePolicy, timeToLive, withStaleProbe(options, expiry)), expiry);
     }
 
     private RoutePoolHttpClientConnectionManager(
             final HttpClientConnectionOperator operator,
             final HttpConnectionFactory<ManagedHttpClientConnection> connFactory,
             final RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> pool,
-            final double timeToLiveJitter) {
+            final ConnectionConfigExpiry expiry) {
         super(operator, pool, connFactory);
         this.routePool = pool;
-        this.expiry = new ConnectionConfigExpiry(timeToLiveJitter);
+        this.expiry = expiry;
     }
 
     private static RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> newPool(
@@ -82,9 +91,14 @@ public class RoutePoolHttpClientConnectionManager extends PoolingHttpClientConne
      * the request path, does not run again for it until that much time has passed since the probe.
      */
     private static PoolOptions<HttpRoute, ManagedHttpClientConnection> withStaleProbe(
-            final PoolOptions<HttpRoute, ManagedHttpClientConnection> options) {
+            final PoolOptions<HttpRoute, ManagedHttpClientConnection> options, final ConnectionConfigExpiry expiry) {
         if (options.idleProbe == null) {
             options.idleProbe = RoutePoolHttpClientConnectionManager::probe;
+        }
+        if (options.leaseCheck == null) {
+            // the same read on a lease, where learnIdleClose asks for it (the lease holds the connection meanwhile),
+            // unless the route's ConnectionConfig turns validation off
+            options.leaseCheck = entry -> expiry.validationOff(entry.getRoute()) || probe(entry);
         }
         return options;
     }

@@ -66,6 +66,7 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     private Boolean failOnSelfDeadlock;
     private Duration maxIdleTime;
     private Integer maxUsesPerConnection;
+    private Boolean learnIdleClose;
     private Integer maxPendingPerRoute;
     private Integer maxPending;
     private double timeToLiveJitter;
@@ -336,6 +337,18 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     }
 
     /**
+     * Stale connections after a server's idle close (default on; pool-core's {@code learnIdleClose}). Each route
+     * learns how long its server lets a connection idle. A lease checks a reused connection ({@code isStale()}, HttpClient's stale check) that idled longer
+     * than any that survived on its route, or that was released before a stale one was found there, even within
+     * {@code ConnectionConfig}'s validateAfterInactivity; idle connections expire a margin before the
+     * learned close, said once in the log. Off: HttpClient's rules only.
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setLearnIdleClose(final boolean learn) {
+        this.learnIdleClose = learn;
+        return this;
+    }
+
+    /**
      * A connection that has served this many leases is closed when the last of them is released, instead of being
      * kept for reuse (Jetty's {@code maxUsage}); default 0: no limit.
      *
@@ -455,6 +468,7 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
         o.failOnSelfDeadlock = failOnSelfDeadlock;
         o.maxIdleTime = maxIdleTime;
         o.maxUsesPerConnection = maxUsesPerConnection;
+        o.learnIdleClose = learnIdleClose;
         o.maxPendingPerRoute = maxPendingPerRoute;
         o.maxPending = maxPending;
         o.timeToLiveJitter = timeToLiveJitter;
