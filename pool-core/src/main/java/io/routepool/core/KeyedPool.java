@@ -93,9 +93,13 @@ public interface KeyedPool<R, C> extends Closeable {
      * they are handed out (they were usually closed with it), and the route learns its server's idle close
      * ({@link PoolBuilder#learnIdleClose}).
      *
+     * <p>The default, for pools that learn nothing, is {@code release(entry, false)}.
+     *
      * @throws IllegalStateException as {@link #release(PoolEntry, boolean)}
      */
-    void releaseStale(PoolEntry<R, C> entry);
+    default void releaseStale(PoolEntry<R, C> entry) {
+        release(entry, false);
+    }
 
     int getMaxTotal();
 

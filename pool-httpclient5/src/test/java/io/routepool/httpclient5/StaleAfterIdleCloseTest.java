@@ -251,6 +251,9 @@ class StaleAfterIdleCloseTest {
         // (b) The idle time is the scenario itself (the server closes at 1 s, the requests come 1.1 to 1.9 s
         // later): the one place where a fixed wait is right.
         Thread.sleep(idleMillis);
+        // on a loaded machine the server's idle closes can come late: the scenario needs them all before (c)
+        Eventually.until("the server has closed every idle connection", () ->
+                phaseAPorts.stream().allMatch(server::closedForIdleness));
 
         // (c) CONNECTIONS sequential GETs from one thread; each waits for the release of the one before, or it
         // would open a connection of its own whatever the pool holds.

@@ -26,7 +26,10 @@ final class RoutePoolWorld implements World {
 
         private static io.routepool.core.PoolBuilder<String, Conn> builder(Conns conns, TimeSource clock, Action.Config cfg) {
             var b = KeyedPool.builder(conns).defaultMaxPerRoute(cfg.maxPerRoute()).maxTotal(cfg.maxTotal())
-                    .timeSource(clock).maintenanceInterval(java.time.Duration.ZERO).validator((Conn c) -> !c.stale);
+                    .timeSource(clock).maintenanceInterval(java.time.Duration.ZERO).validator((Conn c) -> !c.stale)
+                    // HttpCore's rules, which HttpCore and the time model follow: learnIdleClose adds checks and expiry
+                    // of its own (a deliberate difference, DESIGN.md; pool-core's IdleCloseLearningTest covers it)
+                    .learnIdleClose(false);
             if (cfg.ttlNanos() > 0) {
                 b.timeToLive(java.time.Duration.ofNanos(cfg.ttlNanos()));
             }
