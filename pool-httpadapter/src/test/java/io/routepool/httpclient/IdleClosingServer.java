@@ -53,6 +53,8 @@ final class IdleClosingServer implements AutoCloseable {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     /** Client ports of the connections closed for idleness; a port is forgotten when a new connection reuses it. */
     private final Set<Integer> idleClosedPorts = ConcurrentHashMap.newKeySet();
+    /** Client ports of the connections that ended, closed by either side; forgotten as idleClosedPorts are. */
+    private final Set<Integer> endedPorts = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     /** The gate requests wait at, or {@code null}; replaced by {@link #holdNext}, never reused. */
     private volatile Gate gate;
@@ -83,6 +85,11 @@ final class IdleClosingServer implements AutoCloseable {
     }
 
     /** Whether the server closed the connection from {@code clientPort} for idleness. */
+    /** Whether the connection from {@code clientPort} has ended, closed by the server or by the client. */
+    boolean ended(int clientPort) {
+        return endedPorts.contains(clientPort);
+    }
+
     boolean closedForIdleness(int clientPort) {
         return idleClosedPorts.contains(clientPort);
     }
@@ -118,6 +125,7 @@ final class IdleClosingServer implements AutoCloseable {
             while (!serverSocket.isClosed()) {
                 Socket socket = serverSocket.accept();
                 idleClosedPorts.remove(socket.getPort());
+                endedPorts.remove(socket.getPort());
                 sockets.add(socket);
                 accepted.incrementAndGet();
                 Thread worker = new Thread(() -> serve(socket), "idle-closing-" + socket.getPort());
@@ -177,6 +185,7 @@ final class IdleClosingServer implements AutoCloseable {
         } catch (IOException | InterruptedException ended) {
             // the client reset the connection, or close() closed it: the client's side is what tests look at
         } finally {
+            endedPorts.add(socket.getPort());
             sockets.remove(socket);
             threads.remove(Thread.currentThread());
         }

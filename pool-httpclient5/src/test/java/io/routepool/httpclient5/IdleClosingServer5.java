@@ -55,6 +55,8 @@ final class IdleClosingServer5 implements AutoCloseable {
     private final Set<Thread> threads = ConcurrentHashMap.newKeySet();
     /** Client ports of the connections closed for idleness; a port is forgotten when a new connection reuses it. */
     private final Set<Integer> idleClosedPorts = ConcurrentHashMap.newKeySet();
+    /** Client ports of the connections that ended, closed by either side; forgotten as idleClosedPorts are. */
+    private final Set<Integer> endedPorts = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
     /** The gate requests wait at, or {@code null}; replaced by {@link #holdNext}, never reused. */
     private volatile Gate gate;
@@ -85,6 +87,11 @@ final class IdleClosingServer5 implements AutoCloseable {
     }
 
     /** Whether the server closed the connection from {@code clientPort} for idleness. */
+    /** Whether the connection from {@code clientPort} has ended, closed by the server or by the client. */
+    boolean ended(int clientPort) {
+        return endedPorts.contains(clientPort);
+    }
+
     boolean closedForIdleness(int clientPort) {
         return idleClosedPorts.contains(clientPort);
     }
@@ -120,6 +127,7 @@ final class IdleClosingServer5 implements AutoCloseable {
             while (!serverSocket.isClosed()) {
                 Socket socket = serverSocket.accept();
                 idleClosedPorts.remove(socket.getPort());
+                endedPorts.remove(socket.getPort());
                 sockets.add(socket);
                 accepted.incrementAndGet();
                 Thread worker = new Thread(() -> serve(socket), "idle-closing-" + socket.getPort());
@@ -179,6 +187,7 @@ final class IdleClosingServer5 implements AutoCloseable {
         } catch (IOException | InterruptedException ended) {
             // the client reset the connection, or close() closed it: the client's side is what tests look at
         } finally {
+            endedPorts.add(socket.getPort());
             sockets.remove(socket);
             threads.remove(Thread.currentThread());
         }
