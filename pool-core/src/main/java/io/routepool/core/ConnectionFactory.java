@@ -19,6 +19,21 @@ public interface ConnectionFactory<R, C> {
     C create(R route) throws IOException;
 
     /**
+     * A connection ready to serve a lease with no setup by its lessee, made ahead of any lease to keep
+     * {@link PoolBuilder#minIdlePerRoute} idle connections on a route. Called on the pool's warming executor
+     * ({@link PoolBuilder#warmingExecutor}), never under a lock, never on a request thread.
+     *
+     * <p>Returns {@code null} when {@code route} cannot be warmed now (the pool asks again at a later maintenance
+     * pass and counts no failure). A thrown exception is a failed attempt: the route backs off exponentially, and
+     * the first failure of a run of them is logged once. The default is {@link #create}: right for factories whose
+     * {@code create} returns a ready connection; factories whose lessee connects what {@code create} returns
+     * (HttpClient's) connect here.
+     */
+    default C createIdle(R route) throws IOException {
+        return create(route);
+    }
+
+    /**
      * Closes {@code connection}. Called exactly once per created connection, outside any lock.
      * Exceptions are logged and otherwise ignored.
      */

@@ -10,7 +10,8 @@ import java.util.Map;
  * One maintenance pass ({@link KeyedPool#maintain()}, or the scheduled task): per route, closes idle entries
  * that expired or idled longer than maxIdle, drops idle entries the factory reports closed or the idle probe
  * rejects, reclaims abandoned leases, and reports leaks and stuck waiters; then the capacity queue's stuck
- * waiters. Locks one segment at a time and does all I/O and reporting outside the locks.
+ * waiters; and keeps minIdlePerRoute idle connections on used and named routes ({@link Warming}, which makes them on
+ * its own executor). Locks one segment at a time and does all I/O and reporting outside the locks.
  *
  * <p>It may run in several threads at once (a maintain() caller and the scheduled task): every decision is
  * made under the segment lock and each report is guarded by a flag set under it. It uses only the ordinary
@@ -27,10 +28,12 @@ final class MaintenancePass<R, C> {
 
     private final PoolParts<R, C> p;
     private final Settings settings;
+    private final Warming<R, C> warming;
 
     MaintenancePass(PoolParts<R, C> parts) {
         this.p = parts;
         this.settings = parts.settings;
+        this.warming = new Warming<>(parts);
     }
 
     /** A scheduled pass, at the time source's now. */
@@ -41,6 +44,9 @@ final class MaintenancePass<R, C> {
     void run(long now) {
         p.clocks.maintained(now);
         List<PoolEntry<R, C>> probes = new ArrayList<>(0);
+        if (warming.enabled()) {
+            warming.ensureNamed();
+        }
         for (RouteSegment<R, C> seg : p.segments.all()) {
             maintainRoute(seg, now, probes);
         }
@@ -76,6 +82,8 @@ final class MaintenancePass<R, C> {
         boolean stuckWithoutTimeout;
         List<LeaseInfo<R>> routeLeases;
         PoolStats stats;
+        /** Units reserved for the route's warm connections (minIdlePerRoute), to start after the lock. */
+        int warmUnits;
     }
 
     private void maintainRoute(RouteSegment<R, C> seg, long now, List<PoolEntry<R, C>> probes) {
@@ -88,11 +96,15 @@ final class MaintenancePass<R, C> {
             findIdle(seg, now, f);
             findLeases(seg, now, f);
             findStuckWaiters(seg, now, f);
+            f.warmUnits = warming.planLocked(seg, now);
             f.stats = seg.stats(p.pool.defaultMaxPerRoute);
         } finally {
             seg.unlockExact();
         }
         p.connections.closeDetached(seg, f.doomed);
+        if (f.warmUnits > 0) {
+            warming.start(seg, f.warmUnits);
+        }
         for (int i = 0; i < f.reclaim.size(); i++) {
             PoolEntry<R, C> e = f.reclaim.get(i);
             p.calls.close(e, CloseMode.IMMEDIATE); // its holder abandoned it; any I/O it still does fails

@@ -54,6 +54,11 @@ public final class PoolBuilder<R, C> {
     boolean learnIdleClose = true;
     int maxPendingPerRoute = 0;
     int maxPending = 0;
+    int minIdlePerRoute = 0;
+    /** Routes warmed from the first maintenance pass, before any lease (minIdlePerRoute); in the order given. */
+    final java.util.Set<R> warmRoutes = new java.util.LinkedHashSet<>();
+    /** Null: routepool's shared warming threads (Warming.SHARED). */
+    Executor warmingExecutor;
     /** Null until build() when not set: then the next {@code routepool-N}. */
     String poolName;
 
@@ -324,7 +329,60 @@ public final class PoolBuilder<R, C> {
         return this;
     }
 
+    /**
+     * Pre-warming (Jetty's {@code preCreateConnections}, HikariCP's {@code minimumIdle}; default 0: off). At each
+     * maintenance pass, every route that has been leased from, and every route named by {@link #warmRoutes}, that has
+     * fewer than {@code n} idle connections gets new ones, made by {@link ConnectionFactory#createIdle} on the
+     * {@link #warmingExecutor}, off every request path: as many as the route's limit and the pool's free capacity
+     * allow, and none while a lease waits on the route or on {@code maxTotal}. Warming never evicts. A warm connection
+     * is an idle connection like any other: every expiry rule applies to it, and maintenance replaces it. A failed
+     * attempt backs the route off (one maintenance interval, doubling up to a minute; a success resets it) and the
+     * first failure of a run of them is logged once. Needs maintenance: with {@code maintenanceInterval(ZERO)},
+     * only {@link KeyedPool#maintain()} warms.
+     */
+    public PoolBuilder<R, C> minIdlePerRoute(int n) {
+        if (n < 0) {
+            throw new IllegalArgumentException("minIdlePerRoute must be 0 (off) or positive, was " + n);
+        }
+        this.minIdlePerRoute = n;
+        return this;
+    }
+
+    /**
+     * Routes to keep {@link #minIdlePerRoute} idle connections on from the first maintenance pass, before their first
+     * lease; they are warmed (and kept in {@link KeyedPool#getRoutes()}) until the pool closes. Adds to those named
+     * before.
+     *
+     * @throws IllegalArgumentException {@code routes} or one of them is {@code null}
+     */
+    public PoolBuilder<R, C> warmRoutes(java.util.Collection<? extends R> routes) {
+        if (routes == null) {
+            throw new IllegalArgumentException("warmRoutes must not be null");
+        }
+        for (R r : routes) {
+            if (r == null) {
+                throw new IllegalArgumentException("warmRoutes must not contain null: " + routes);
+            }
+        }
+        warmRoutes.addAll(routes);
+        return this;
+    }
+
+    /**
+     * Where warm connections are made ({@link #minIdlePerRoute}): each route's task makes its missing connections one
+     * after another, and a route has one task at a time. Default: routepool's shared daemon threads,
+     * {@code routepool-warming} (at most four, ended after a minute without work).
+     */
+    public PoolBuilder<R, C> warmingExecutor(Executor executor) {
+        this.warmingExecutor = Objects.requireNonNull(executor, "warmingExecutor");
+        return this;
+    }
+
     public KeyedPool<R, C> build() {
+        if (!warmRoutes.isEmpty() && minIdlePerRoute == 0) {
+            throw new IllegalArgumentException("warmRoutes " + warmRoutes + " given, but minIdlePerRoute is 0: "
+                    + "set minIdlePerRoute to the number of idle connections to keep on them");
+        }
         if (reclaimAfterNanos > 0 && leakThresholdNanos > 0 && reclaimAfterNanos < leakThresholdNanos) {
             throw new IllegalArgumentException("reclaimAbandonedAfter (" + Duration.ofNanos(reclaimAfterNanos)
                     + ") must not be shorter than leakThreshold (" + Duration.ofNanos(leakThresholdNanos)

@@ -23,7 +23,8 @@ final class PoolParts<R, C> {
         this.settings = new Settings(b);
         this.pool = new PoolState(b.maxTotal, b.defaultMaxPerRoute, b.validateAfterInactivityNanos);
         this.clocks = Clocks.of(b.timeSource, b.maintenanceIntervalNanos > 0);
-        this.segments = new Segments<>(b.reuseOrder == ReuseOrder.FIFO, pool, b.spots);
+        this.segments = new Segments<>(b.reuseOrder == ReuseOrder.FIFO, pool, b.spots,
+                java.util.Collections.unmodifiableSet(new java.util.LinkedHashSet<>(b.warmRoutes)));
         this.capacity = new CapacityQueue<>(pool.waiting);
         this.eviction = new Eviction<>(segments, pool);
         this.diagnostics = new Diagnostics<>(b.listener, new Log(b.logger),

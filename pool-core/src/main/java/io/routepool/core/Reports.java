@@ -87,6 +87,17 @@ final class Reports {
         return b.toString();
     }
 
+    static String warmingFailed(String pool, Object route, int minIdle, long retryNanos, long maxBackoffNanos,
+            Throwable cause) {
+        StringBuilder b = head(pool, "Pre-warming failed", route, ": could not make an idle connection ahead of a lease"
+                + " (minIdlePerRoute " + minIdle + "): " + Texts.safeString(cause));
+        Texts.detail(b, 2, "The route is tried again in " + Texts.seconds(retryNanos) + ", backing off up to "
+                + Texts.seconds(maxBackoffNanos) + " while attempts fail; said once until one succeeds."
+                + " Leases of the route are not affected: they connect as they would without warming.");
+        remedy(b, "Check that the route's server is reachable, or leave it out of warmRoutes.");
+        return b.toString();
+    }
+
     static String lateRelease(String pool, LeaseInfo<?> info, long reclaimAfterNanos) {
         StringBuilder b = head(pool, "Late release ignored", info.route(), ": connection " + info.connectionId());
         Texts.detail(b, 2, "Connection " + info.connectionId() + " was released by thread \"" + info.holder() + "\", "

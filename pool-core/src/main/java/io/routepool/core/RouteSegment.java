@@ -119,6 +119,8 @@ final class RouteSegment<R, C> {
     boolean inIdleSegments;
     /** What this route learned about its server's idle close (its own invariants; read without the lock). */
     final IdleCloses idleCloses;
+    /** Its pre-warming (minIdlePerRoute), guarded by the lock. */
+    final WarmState warm = new WarmState();
 
     RouteSegment(Object owner, R route, int maxOverride, long order, boolean fifo, PoolState pool, int spotCount,
             java.util.Queue<RouteSegment<R, C>> idleSegments, IdleCloses idleCloses) {
@@ -382,6 +384,12 @@ final class RouteSegment<R, C> {
     int pending() {
         assert held();
         return waiters.size() + capacityWaiters;
+    }
+
+    /** Idle entries, counting those out for maintenance's probe (as stats count them). */
+    int available() {
+        assert held();
+        return idle.size() + probing;
     }
 
     PoolStats stats(int defaultMax) {

@@ -47,6 +47,8 @@ final class Segments<R, C> {
     private final PoolState pool;
 
     private final int spots;
+    /** Routes named by PoolBuilder.warmRoutes: their segments are made by the first maintenance pass and never purged. */
+    final Set<R> warmRoutes;
 
     /** {@code route} learned its server's idle close: remembered beyond its segment (up to MAX_LEARNED_ROUTES routes). */
     void learned(R route, IdleCloses what) {
@@ -55,7 +57,8 @@ final class Segments<R, C> {
         }
     }
 
-    Segments(boolean fifo, PoolState pool, int spots) {
+    Segments(boolean fifo, PoolState pool, int spots, Set<R> warmRoutes) {
+        this.warmRoutes = warmRoutes;
         this.fifo = fifo;
         this.pool = pool;
         this.spots = spots;
@@ -157,7 +160,7 @@ final class Segments<R, C> {
     // ---------------------------------------------------------------- purge and counts
 
     /**
-     * Removes empty segments from the map (each retired under its lock), and their nodes from the idle segments: a
+     * Removes empty segments from the map (each retired under its lock; never a route named to keep warm), and their nodes from the idle segments: a
      * retired segment never holds an entry again, and left there it would pin its route and make the next
      * eviction scan visit every route that was ever purged.
      */
@@ -167,7 +170,7 @@ final class Segments<R, C> {
             for (RouteSegment<R, C> seg : map.values()) {
                 seg.lockExact();
                 try {
-                    if (!seg.isRetired() && seg.isEmpty()) {
+                    if (!seg.isRetired() && seg.isEmpty() && !warmRoutes.contains(seg.route)) {
                         retiredReused.addAndGet(seg.retire());
                         map.remove(seg.route, seg);
                         if (seg.inIdleSegments) {

@@ -32,6 +32,10 @@ final class Settings {
     final int maxPending;
     /** Learn each route's server idle close and check or expire idle connections by it (IdleCloses). */
     final boolean learnIdleClose;
+    /** Idle connections maintenance keeps on each used or named route (Warming); zero: off. */
+    final int minIdlePerRoute;
+    /** Where Warming makes them; null: routepool's shared warming threads. */
+    final Executor warmingExecutor;
 
     /** The wait a lease asking for {@code timeoutNanos} gets: a wait forever is capped by maxLeaseWait. */
     long effectiveTimeout(long timeoutNanos) {
@@ -56,5 +60,7 @@ final class Settings {
         this.maxPendingPerRoute = b.maxPendingPerRoute;
         this.maxPending = b.maxPending;
         this.learnIdleClose = b.learnIdleClose;
+        this.minIdlePerRoute = b.minIdlePerRoute;
+        this.warmingExecutor = b.warmingExecutor;
     }
 }

@@ -40,6 +40,11 @@ final class UserCode<R, C> {
         return conn;
     }
 
+    /** A ready connection for warming (ConnectionFactory.createIdle), or null: the route cannot be warmed now. */
+    C createIdle(R route) throws IOException {
+        return factory.createIdle(route);
+    }
+
     /** The factory's isOpen; one that throws counts as closed. */
     boolean isOpen(PoolEntry<R, C> e) {
         try {
