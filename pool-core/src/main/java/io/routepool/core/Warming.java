@@ -114,7 +114,8 @@ final class Warming<R, C> {
                 C conn;
                 try {
                     conn = p.calls.createIdle(seg.route);
-                } catch (Exception ex) {
+                } catch (Throwable ex) { // an Error from user code backs off too, rather than retry every pass
+                    Errors.rethrowIfVmError(ex);
                     failure = ex;
                     break;
                 }

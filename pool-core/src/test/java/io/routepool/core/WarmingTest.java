@@ -27,6 +27,8 @@ class WarmingTest {
     /** createIdle calls, and whether they fail. */
     final AtomicInteger idleCreates = new AtomicInteger();
     volatile boolean serverDown;
+    /** Thrown by createIdle when set: a factory broken by an Error (a missing class), not an IOException. */
+    volatile Error brokenWith;
     KeyedPool<String, Conn> pool;
 
     final ConnectionFactory<String, Conn> factory = new ConnectionFactory<String, Conn>() {
@@ -38,6 +40,9 @@ class WarmingTest {
         @Override
         public Conn createIdle(String route) throws IOException {
             idleCreates.incrementAndGet();
+            if (brokenWith != null) {
+                throw brokenWith;
+            }
             if (serverDown) {
                 throw new ConnectException("Connection refused: " + route);
             }
@@ -167,6 +172,21 @@ class WarmingTest {
         pass();
         assertThat(log.warnings()).as("a new run of failures is said again").hasSize(1);
         log.records.clear();
+    }
+
+    @Test
+    void anErrorFromTheFactoryBacksOffAsAnIOExceptionDoes() {
+        pool = builder(1).warmRoutes(Arrays.asList("broken")).build();
+        brokenWith = new NoClassDefFoundError("org/example/TlsProvider");
+        pass();
+        assertThat(idleCreates).hasValue(1);
+        List<String> w = log.warnings();
+        assertThat(w).hasSize(1);
+        assertThat(w.get(0)).contains("Pre-warming failed", "broken", "NoClassDefFoundError");
+        log.records.clear();
+        pass();
+        assertThat(idleCreates).as("backing off, not tried at every pass").hasValue(1);
+        assertThat(pool.getTotalStats().leased()).as("no unit lost").isZero();
     }
 
     @Test
