@@ -25,9 +25,16 @@ final class Texts {
         return w.toString();
     }
 
-    /** "0.4 s", "12.3 s", "742 s": tenths below a minute. No Formatter: it must not load locale data inside a lease. */
+    /**
+     * "50 ms" below a tenth, "0.4 s", "12.3 s", "742 s": tenths below a minute. No Formatter: it must not load locale
+     * data inside a lease.
+     */
     static String seconds(long nanos) {
-        long tenths = TimeUnit.NANOSECONDS.toMillis(Math.max(0, nanos)) / 100;
+        long millis = TimeUnit.NANOSECONDS.toMillis(Math.max(0, nanos));
+        if (millis > 0 && millis < 100) {
+            return millis + " ms";
+        }
+        long tenths = millis / 100;
         return tenths < 600 ? (tenths / 10) + "." + (tenths % 10) + " s" : (tenths / 10) + " s";
     }
 

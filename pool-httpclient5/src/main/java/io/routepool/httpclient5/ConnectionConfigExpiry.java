@@ -57,6 +57,13 @@ final class ConnectionConfigExpiry implements RoutePoolConnPool.RouteExpiry<Http
         this.resolver = resolver;
     }
 
+    /** The route's {@code ConnectionConfig}, as the manager resolves it (none: {@code ConnectionConfig.DEFAULT}). */
+    ConnectionConfig config(final HttpRoute route) {
+        final Resolver<HttpRoute, ConnectionConfig> r = resolver;
+        final ConnectionConfig config = r != null ? r.resolve(route) : null;
+        return config != null ? config : ConnectionConfig.DEFAULT;
+    }
+
     /**
      * Whether the route's {@code ConnectionConfig} turns validation off (a negative validateAfterInactivity; null
      * means HttpClient's 2 s): then no lease checks its connections for learnIdleClose either.

@@ -1,6 +1,13 @@
 package io.routepool.httpclient5;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+
+import org.apache.hc.client5.http.HttpRoute;
+import org.apache.hc.core5.http.URIScheme;
 
 import org.apache.hc.core5.util.TimeValue;
 
@@ -65,5 +72,36 @@ final class OptionValues {
                     + (name == null ? "null" : "\"" + name + "\""));
         }
         return name;
+    }
+
+    /**
+     * The routes to pre-warm, as given (a copy). Each must be a route HttpClient's route planner makes, or no request
+     * would ever use its connections: one to an {@code https} target is secure ({@code new HttpRoute(host, null,
+     * true)}); and none may be tunnelled (a tunnel through a proxy is made by the exec chain, with a CONNECT request,
+     * so no connection of such a route can be made ahead of a request).
+     *
+     * @throws IllegalArgumentException {@code routes} is null, or one of them is null, tunnelled, or an insecure route
+     *                                  to an https target
+     */
+    static List<HttpRoute> warmRoutes(final Collection<HttpRoute> routes) {
+        if (routes == null) {
+            throw new IllegalArgumentException("warmRoutes must not be null (none: an empty list)");
+        }
+        final List<HttpRoute> copy = new ArrayList<>(routes.size());
+        for (final HttpRoute route : routes) {
+            if (route == null) {
+                throw new IllegalArgumentException("warmRoutes must not contain null, was " + routes);
+            }
+            if (route.isTunnelled()) {
+                throw new IllegalArgumentException("warmRoutes cannot include a tunnelled route (its tunnel is made by"
+                        + " a CONNECT request, not ahead of one), was " + route);
+            }
+            if (URIScheme.HTTPS.same(route.getTargetHost().getSchemeName()) && !route.isSecure()) {
+                throw new IllegalArgumentException("warmRoutes: a route to an https target is secure, as HttpClient"
+                        + " plans it (new HttpRoute(host, null, true)); requests would never use this one: " + route);
+            }
+            copy.add(route);
+        }
+        return Collections.unmodifiableList(copy);
     }
 }

@@ -1,6 +1,7 @@
 package io.routepool.httpclient5;
 
 import java.time.Duration;
+import java.util.Collection;
 
 import org.apache.hc.core5.io.ModalCloseable;
 import org.apache.hc.core5.pool.PoolEntry;
@@ -48,6 +49,16 @@ final class PoolOptions<T, C extends ModalCloseable> {
      * (its ConnectionConfig) is not this: HttpClient runs that itself after the lease.
      */
     ConnectionValidator<PoolEntry<T, C>> leaseCheck;
+
+    /** The builders' {@code minIdlePerRoute}; null: pool-core's default (0, no pre-warming). */
+    Integer minIdlePerRoute;
+    /** The builders' {@code warmRoutes}; null: none. */
+    Collection<T> warmRoutes;
+
+    /** Whether the pool pre-warms: the managers then give it their {@link RoutePoolConnPool.WarmConnector}. */
+    boolean warms() {
+        return minIdlePerRoute != null && minIdlePerRoute > 0;
+    }
 
     /** pool-core's validateAfterInactivity when only learnIdleClose asks for checks: longer than any idle time. */
     static final Duration LEARNED_CHECKS_ONLY = Duration.ofNanos(Long.MAX_VALUE);
@@ -97,6 +108,12 @@ final class PoolOptions<T, C extends ModalCloseable> {
         }
         if (learnIdleClose != null) {
             b.learnIdleClose(learnIdleClose);
+        }
+        if (minIdlePerRoute != null) {
+            b.minIdlePerRoute(minIdlePerRoute);
+        }
+        if (warmRoutes != null) {
+            b.warmRoutes(warmRoutes);
         }
         final ConnectionValidator<PoolEntry<T, C>> check = leaseCheck;
         if (check != null && !Boolean.FALSE.equals(learnIdleClose)) {

@@ -1,5 +1,6 @@
 package io.routepool.httpclient5;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -85,6 +86,8 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
     private volatile boolean closingImmediately;
     /** Per-route expiry the manager adds (ConnectionConfig timeToLive and idleTimeout), or null. */
     private volatile RouteExpiry<T> routeExpiry;
+    /** Connects warm connections (minIdlePerRoute); null: none are made (createIdle returns null). */
+    private volatile WarmConnector<T, C> warmConnector;
 
     /**
      * As httpcore5's {@code StrictConnPool}.
@@ -158,12 +161,49 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
         this.core = b.build();
     }
 
-    /** Makes and closes the slots pool-core pools; never called under a pool-core lock. */
+    /**
+     * Makes and closes the slots pool-core pools; never called under a pool-core lock. A slot made for a lease has no
+     * connection (the manager's {@code connect} assigns one); one made for pre-warming ({@link #createIdle}) holds a
+     * connected one.
+     */
     private final class SlotFactory implements ConnectionFactory<T, Slot<T, C>> {
 
         @Override
         public Slot<T, C> create(final T route) {
             return new Slot<>(new PoolEntry<>(route, timeToLive, disposalCallback));
+        }
+
+        /**
+         * A slot whose entry holds a connection made by the manager's {@link WarmConnector} (minIdlePerRoute); null
+         * when there is no connector or it cannot warm the route now. On a failure, or a null, the half-made
+         * connection is closed here: pool-core never sees it.
+         */
+        @Override
+        public Slot<T, C> createIdle(final T route) throws IOException {
+            final WarmConnector<T, C> connector = warmConnector;
+            if (connector == null) {
+                return null;
+            }
+            final Slot<T, C> slot = create(route);
+            if (expiresAtOnce(slot)) {
+                return null;
+            }
+            final PoolEntry<T, C> entry = slot.entry;
+            boolean ready = false;
+            try {
+                if (!connector.connect(entry)) {
+                    return null;
+                }
+                if (!isOpen(slot)) {
+                    throw new IOException("Warm connection to " + route + " was closed before it was pooled");
+                }
+                ready = true;
+                return slot;
+            } finally {
+                if (!ready) {
+                    entry.discardConnection(CloseMode.IMMEDIATE);
+                }
+            }
         }
 
         @Override
@@ -343,6 +383,41 @@ public class RoutePoolConnPool<T, C extends ModalCloseable> implements ManagedCo
 
     void setRouteExpiry(final RouteExpiry<T> routeExpiry) {
         this.routeExpiry = routeExpiry;
+    }
+
+    /**
+     * Whether a connection made now would expire at once on its release (the route's ConnectionConfig time to live is
+     * 0): such a route is not warmed. Otherwise a warm connection's per-route time to live and idle timeout are
+     * checked at its lease by the manager, as for any connection, and folded into its expiry at its first release
+     * (pool-core's createIdle takes no expiry for it).
+     */
+    private boolean expiresAtOnce(final Slot<T, C> slot) {
+        final RouteExpiry<T> perRoute = routeExpiry;
+        if (perRoute == null) {
+            return false;
+        }
+        final long now = System.currentTimeMillis();
+        return perRoute.deadline(slot.entry.getRoute(), now, slot.timeToLiveDraw, now) <= now;
+    }
+
+    /**
+     * How a manager connects an entry ahead of any lease, for pre-warming ({@code minIdlePerRoute}): on pool-core's
+     * warming executor, never under a lock, never on a request thread.
+     */
+    interface WarmConnector<T, C extends ModalCloseable> {
+        /**
+         * Assigns {@code entry} (which has no connection) a connected connection that a lease can use as it is, with
+         * the route's configuration, as the manager's own {@code connect} would; or returns false when the route
+         * cannot be warmed now (the pool asks again at a later maintenance pass, and counts no failure).
+         *
+         * @throws IOException the connect failed (the route backs off; the first failure of a run is reported)
+         */
+        boolean connect(PoolEntry<T, C> entry) throws IOException;
+    }
+
+    /** Set once by the manager that owns this pool, before its first maintenance pass can warm. */
+    void setWarmConnector(final WarmConnector<T, C> connector) {
+        this.warmConnector = connector;
     }
 
     // ------------------------------------------------------------------------------------------------ control

@@ -8,6 +8,7 @@ import org.apache.hc.client5.http.impl.io.DefaultHttpClientConnectionOperator;
 import org.apache.hc.client5.http.impl.io.PoolingHttpClientConnectionManager;
 import org.apache.hc.client5.http.io.HttpClientConnectionOperator;
 import org.apache.hc.client5.http.io.ManagedHttpClientConnection;
+import org.apache.hc.client5.http.protocol.HttpClientContext;
 import org.apache.hc.client5.http.ssl.DefaultClientTlsStrategy;
 import org.apache.hc.client5.http.ssl.TlsSocketStrategy;
 import org.apache.hc.core5.function.Resolver;
@@ -39,6 +40,8 @@ public class RoutePoolHttpClientConnectionManager extends PoolingHttpClientConne
 
     private final RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> routePool;
     private final ConnectionConfigExpiry expiry;
+    /** Non-null when the pool pre-warms (minIdlePerRoute): how {@link #connectWarm} reaches this manager's connect. */
+    private final WarmEndpoints warmEndpoints;
 
     /** HttpClient 5's defaults: plain and TLS sockets (the JVM's default TLS), 25 connections, 5 per route. */
     public RoutePoolHttpClientConnectionManager() {
@@ -64,17 +67,38 @@ public class RoutePoolHttpClientConnectionManager extends PoolingHttpClientConne
             final TimeValue timeToLive,
             final PoolOptions<HttpRoute, ManagedHttpClientConnection> options,
             final ConnectionConfigExpiry expiry) {
-        this(operator, connFactory, newPool(reusePolicy, timeToLive, withStaleProbe(options, expiry)), expiry);
+        this(operator, connFactory, newPool(reusePolicy, timeToLive, withStaleProbe(options, expiry)), expiry,
+                options.warms() ? WarmEndpoints.classic() : null);
     }
 
     private RoutePoolHttpClientConnectionManager(
             final HttpClientConnectionOperator operator,
             final HttpConnectionFactory<ManagedHttpClientConnection> connFactory,
             final RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> pool,
-            final ConnectionConfigExpiry expiry) {
+            final ConnectionConfigExpiry expiry,
+            final WarmEndpoints warmEndpoints) {
         super(operator, pool, connFactory);
         this.routePool = pool;
         this.expiry = expiry;
+        this.warmEndpoints = warmEndpoints;
+        if (warmEndpoints != null) {
+            pool.setWarmConnector(this::connectWarm); // last: maintenance may call it from now on
+        }
+    }
+
+    /**
+     * Pre-warming (minIdlePerRoute): connects a new entry through this manager's own {@code connect}, as a request's
+     * endpoint is connected (the route's connect timeout, {@code SocketConfig}, {@code TlsConfig}, socket timeout),
+     * so that the exec chain finds the endpoint connected and sends its request at once. Runs on pool-core's warming
+     * executor. A tunnelled route (CONNECT through a proxy) is not warmed: its tunnel and the TLS layered on it are
+     * the exec chain's to make.
+     */
+    private boolean connectWarm(final PoolEntry<HttpRoute, ManagedHttpClientConnection> entry) throws IOException {
+        if (entry.getRoute().isTunnelled()) {
+            return false;
+        }
+        connect(warmEndpoints.classic(entry), (TimeValue) null, HttpClientContext.create()); // null: the route's connect timeout
+        return true;
     }
 
     private static RoutePoolConnPool<HttpRoute, ManagedHttpClientConnection> newPool(

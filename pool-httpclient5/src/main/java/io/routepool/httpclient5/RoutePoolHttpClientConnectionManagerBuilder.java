@@ -1,6 +1,9 @@
 package io.routepool.httpclient5;
 
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
 
 import javax.net.ssl.SSLSocket;
 
@@ -69,6 +72,8 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     private Boolean learnIdleClose;
     private Integer maxPendingPerRoute;
     private Integer maxPending;
+    private Integer minIdlePerRoute;
+    private List<HttpRoute> warmRoutes;
     private double timeToLiveJitter;
     private PoolLogger poolLogger;
     private PoolListener<HttpRoute> poolListener;
@@ -388,6 +393,50 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     }
 
     /**
+     * Keeps this many idle connections ready on each route that has been used, and on the routes named by
+     * {@link #setWarmRoutes}, so that a request after a quiet spell, or a burst, finds them connected (HikariCP's
+     * {@code minimumIdle}, Jetty's {@code preCreateConnections}; HttpClient declined it, HTTPCLIENT-2180). Background
+     * maintenance (see {@link #setMaintenanceInterval}) makes the missing ones off the request path, on routepool's
+     * warming threads, exactly as a request's are connected (the route's connect timeout, socket and TLS
+     * configuration), and never above the route's limit or the pool's, nor while a request waits for a connection:
+     * capacity that frees goes to the waiting request first. A warm connection is an idle one like any other (it
+     * expires, is validated and is closed by the same rules) and is replaced when it goes. A route whose connects fail
+     * is tried again after one maintenance interval, then after twice as long, up to a minute; the first failure is
+     * logged once (WARNING, {@code io.routepool.core.PoolDiagnostics}), until a connect succeeds. Routes through a
+     * proxy tunnel (CONNECT) are not warmed: their tunnel is made by the request. Default 0: off.
+     *
+     * @throws IllegalArgumentException negative
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setMinIdlePerRoute(final int minIdle) {
+        this.minIdlePerRoute = OptionValues.count("minIdlePerRoute", minIdle, "off");
+        return this;
+    }
+
+    /**
+     * Routes to keep {@link #setMinIdlePerRoute minIdlePerRoute} idle connections on before their first request (and
+     * for as long as the manager is open, whether or not they are used); replaces those named before. A route must be
+     * the one HttpClient plans for the requests: for {@code https://api.example.com},
+     * {@code new HttpRoute(new HttpHost("https", "api.example.com", 443), null, true)} (secure; the port given). Needs
+     * a {@code minIdlePerRoute} of at least 1 ({@link #build()} refuses routes without it).
+     *
+     * @throws IllegalArgumentException null, or a route is null, tunnelled, or insecure with an https target
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setWarmRoutes(final HttpRoute... routes) {
+        this.warmRoutes = OptionValues.warmRoutes(routes != null ? Arrays.asList(routes) : null);
+        return this;
+    }
+
+    /**
+     * As {@link #setWarmRoutes(HttpRoute...)}.
+     *
+     * @throws IllegalArgumentException null, or a route is null, tunnelled, or insecure with an https target
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setWarmRoutes(final Collection<HttpRoute> routes) {
+        this.warmRoutes = OptionValues.warmRoutes(routes);
+        return this;
+    }
+
+    /**
      * Shortens each connection's {@link ConnectionConfig} time to live by a random part of it, up to this fraction
      * (0.1: each connection lives between 90 % and 100 % of its route's time to live), drawn once per connection and
      * the same on every release of it, so that connections made together do not all expire together (Reactor Netty's
@@ -428,7 +477,8 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     /**
      * A new manager with these options; the builder can be used again.
      *
-     * @throws IllegalArgumentException the reclaim period is shorter than the leak threshold
+     * @throws IllegalArgumentException the reclaim period is shorter than the leak threshold, or warm routes are
+     *                                  named without a minIdlePerRoute
      */
     public RoutePoolHttpClientConnectionManager build() {
         final TlsSocketStrategy tls;
@@ -471,6 +521,8 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
         o.learnIdleClose = learnIdleClose;
         o.maxPendingPerRoute = maxPendingPerRoute;
         o.maxPending = maxPending;
+        o.minIdlePerRoute = minIdlePerRoute;
+        o.warmRoutes = warmRoutes;
         o.timeToLiveJitter = timeToLiveJitter;
         o.logger = poolLogger;
         o.listener = poolListener;
