@@ -13,11 +13,15 @@ import io.routepool.core.SelfDeadlockException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -131,6 +135,9 @@ import org.apache.http.util.Args;
  *       background maintenance (every second, on a shared daemon thread) closes expired idle connections and
  *       those the server has closed (CLOSE_WAIT), with HttpClient's stale check run on a connection no request
  *       is using.</li>
+ *   <li><b>Pre-warming</b> (off unless {@link Builder#minIdlePerRoute} is set): routes keep idle connections,
+ *       connected ahead of any request on background threads as a request's would be, so that a request after a
+ *       quiet spell sends at once (HttpClient declined it, HTTPCLIENT-2180).</li>
  *   <li><b>Diagnostics</b>: leases record their borrower; self-deadlocks, leaked leases, stuck waiters and
  *       state mismatches are reported (README "Diagnostics"); see {@link #getLeases()}, {@link #getCounters()}.</li>
  *   <li>The protected {@link #enumAvailable}/{@link #enumLeased} hooks run their callback on a snapshot of
@@ -148,7 +155,8 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
 
     private final ConfigData configData;
     private final KeyedPool<HttpRoute, PooledConnection> pool;
-    private final HttpClientConnectionOperator connectionOperator;
+    /** Connects and upgrades through the manager's {@link HttpClientConnectionOperator}; shared with warming. */
+    private final RouteConnector connector;
     private final AtomicBoolean isShutDown;
     private final UnreachableCleanup.Registration cleanup;
     /** Holds the pool and the flag, never the manager (see UnreachableCleanup). */
@@ -232,15 +240,17 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         this.configData = new ConfigData();
         this.configData.setDefaultSocketConfig(b.defaultSocketConfig);
         this.configData.setDefaultConnectionConfig(b.defaultConnectionConfig);
-        this.connectionOperator = b.connectionOperator != null
+        this.connector = new RouteConnector(b.connectionOperator != null
                 ? b.connectionOperator
                 : new DefaultHttpClientConnectionOperator(
                         b.socketFactoryRegistry != null ? b.socketFactoryRegistry : getDefaultRegistry(),
-                        b.schemePortResolver, b.dnsResolver);
+                        b.schemePortResolver, b.dnsResolver),
+                this.configData);
         this.validateAfterInactivityMs = b.validateAfterInactivityMs;
         this.defaultKeepAliveMs = b.defaultKeepAlive.isNegative() || b.defaultKeepAlive.isZero() ? 0
                 : Math.max(1, Math.min(b.defaultKeepAlive.toMillis(), Long.MAX_VALUE / 2));
-        this.pool = b.buildPool(new InternalConnectionFactory(this.configData, b.connectionFactory));
+        this.pool = b.buildPool(new InternalConnectionFactory(
+                this.configData, b.connectionFactory, this.connector, b.warmConnectTimeoutMillis()));
         this.isShutDown = new AtomicBoolean(false);
         this.shutdown = new ManagerShutdown(this.pool, this.isShutDown);
         this.cleanup = UnreachableCleanup.register(this, this.shutdown);
@@ -383,9 +393,7 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         Args.notNull(managedConn, "Managed Connection");
         Args.notNull(route, "HTTP route");
         final ManagedHttpClientConnection conn = leasedConnection(managedConn);
-        final HttpHost host = ConfigData.firstHop(route);
-        this.connectionOperator.connect(
-                conn, host, route.getLocalSocketAddress(), connectTimeout, this.configData.resolveSocketConfig(host), context);
+        this.connector.connect(conn, route, connectTimeout, context);
     }
 
     /** Layers the target's protocol (TLS) over a tunnel through the operator, outside any pool lock. */
@@ -397,7 +405,7 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         Args.notNull(managedConn, "Managed Connection");
         Args.notNull(route, "HTTP route");
         final ManagedHttpClientConnection conn = leasedConnection(managedConn);
-        this.connectionOperator.upgrade(conn, route.getTargetHost(), context);
+        this.connector.upgrade(conn, route, context);
     }
 
     /** Marks the connection's route as complete: from now on it can be released for reuse. */
@@ -670,6 +678,9 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         /** The idle lifetime of a connection whose response had no Keep-Alive timeout. */
         public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(30);
 
+        /** The connect timeout of a warm connection ({@link #warmConnectTimeout}) unless set. */
+        public static final Duration DEFAULT_WARM_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+
         private Lookup<ConnectionSocketFactory> socketFactoryRegistry;
         private HttpConnectionFactory<HttpRoute, ManagedHttpClientConnection> connectionFactory;
         private HttpClientConnectionOperator connectionOperator;
@@ -699,6 +710,11 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         private double timeToLiveJitter;
         private int maxPendingPerRoute;
         private int maxPending;
+        private int minIdlePerRoute;
+        /** In the order named, without repeats; each checked by {@link #warmRoutes(Collection)}. */
+        private final Set<HttpRoute> warmRoutes = new LinkedHashSet<>();
+        private Executor warmingExecutor;
+        private Duration warmConnectTimeout = DEFAULT_WARM_CONNECT_TIMEOUT;
 
         Builder() {
         }
@@ -944,6 +960,125 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
             return this;
         }
 
+        /**
+         * Pre-warming (Jetty's {@code preCreateConnections}, HikariCP's {@code minimumIdle}; HttpClient declined it,
+         * HTTPCLIENT-2180). At each maintenance pass (every {@link #maintenanceInterval}, 1 s by default), every route
+         * that has served a request, and every route named by {@link #warmRoutes}, that has fewer than {@code n} idle
+         * connections gets new ones, connected on background threads ({@link #warmingExecutor}) exactly as a request's
+         * would be ({@link RoutePoolConnectionManager#connect}: the operator, so TLS for https, the DNS and scheme port resolvers; the host's
+         * {@link SocketConfig}; the route's local address; connect timeout {@link #warmConnectTimeout}), so that the
+         * next request finds one open and sends at once. As many as the route's limit and the pool's free capacity
+         * allow: none while a request waits for a connection, never more than {@code maxPerRoute} or {@code maxTotal},
+         * and never by closing another route's connection. A warm connection is an idle connection like any other:
+         * its time to live, keep-alive, {@link #maxIdleTime} and a learned idle close end it, and the next pass
+         * replaces it. Routes tunnelled through a proxy (CONNECT) are not warmed: their tunnel is made by the
+         * request. A failed connect backs the route off (one interval, doubling up to a minute, until one succeeds);
+         * the first failure of a run is logged once (WARNING, logger {@code io.routepool.core.PoolDiagnostics}).
+         * With {@code maintenanceInterval(ZERO)} only {@link RoutePoolConnectionManager#runMaintenance()} warms.
+         *
+         * @param n the idle connections to keep on each such route; default 0: off
+         * @throws IllegalArgumentException {@code n} is negative
+         */
+        public Builder minIdlePerRoute(final int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("minIdlePerRoute must be 0 (off) or positive, was " + n);
+            }
+            this.minIdlePerRoute = n;
+            return this;
+        }
+
+        /**
+         * Routes to keep {@link #minIdlePerRoute} idle connections on from the first maintenance pass, before their first
+         * request (warmed, and listed by {@code getRoutes()}, until the manager is shut down). Each must be the route
+         * HttpClient's route planner makes for the requests meant to use it, or none of them ever will: the target
+         * with its port ({@code new HttpHost("api.example.com", 443, "https")}), and secure for an https target
+         * ({@code new HttpRoute(target, null, true)}; through a proxy, {@code new HttpRoute(target, null, proxy, false)}
+         * for http). Adds to the routes named before.
+         *
+         * @throws IllegalArgumentException {@code routes} or one of them is {@code null}; a route is tunnelled (CONNECT
+         *                                  through a proxy: the request makes its tunnel, so it cannot be warmed); a
+         *                                  route's target is https but the route is not secure, or has no port
+         *                                  (a scheme other than http and https without one: no request's route would
+         *                                  be that one)
+         */
+        public Builder warmRoutes(final HttpRoute... routes) {
+            if (routes == null) {
+                throw new IllegalArgumentException("warmRoutes must not be null");
+            }
+            return warmRoutes(Arrays.asList(routes));
+        }
+
+        /** As {@link #warmRoutes(HttpRoute...)}. */
+        public Builder warmRoutes(final Collection<HttpRoute> routes) {
+            if (routes == null) {
+                throw new IllegalArgumentException("warmRoutes must not be null");
+            }
+            for (final HttpRoute route : routes) {
+                checkWarmRoute(route, routes);
+            }
+            this.warmRoutes.addAll(routes); // all or none: every route was checked first
+            return this;
+        }
+
+        private static void checkWarmRoute(final HttpRoute route, final Collection<HttpRoute> routes) {
+            if (route == null) {
+                throw new IllegalArgumentException("warmRoutes must not contain null: " + routes);
+            }
+            if (route.isTunnelled()) {
+                throw new IllegalArgumentException("warmRoutes: route " + route + " is tunnelled through proxy "
+                        + route.getProxyHost() + " (CONNECT): its tunnel is made by the request's exec chain, not by the"
+                        + " connection manager, so it cannot be warmed; leave it out");
+            }
+            final HttpHost target = route.getTargetHost();
+            if (target.getPort() <= 0) {
+                throw new IllegalArgumentException("warmRoutes: route " + route + " has no target port: HttpClient's"
+                        + " route planner gives every request's route an explicit one (from its scheme port resolver), so no"
+                        + " request would use this route; name the port");
+            }
+            if ("https".equalsIgnoreCase(target.getSchemeName()) && !route.isSecure()) {
+                throw new IllegalArgumentException("warmRoutes: route " + route + " has an https target but is not"
+                        + " secure: HttpClient's route planner makes every https route secure, so no request would use"
+                        + " this one; use new HttpRoute(target, null, true)");
+            }
+        }
+
+        /**
+         * Where warm connections are connected ({@link #minIdlePerRoute}): a route's missing connections are made one
+         * after another, one task per route at a time. Default: routepool's shared daemon threads
+         * {@code routepool-warming} (at most four, ended after a minute without work).
+         */
+        public Builder warmingExecutor(final Executor executor) {
+            this.warmingExecutor = Objects.requireNonNull(executor, "warmingExecutor");
+            return this;
+        }
+
+        /**
+         * The connect timeout (TCP connect, and the TLS handshake when the socket config has no socket timeout) of a
+         * warm connection ({@link #minIdlePerRoute}). A request's connect timeout comes from its {@code RequestConfig},
+         * which a connection made ahead of any request does not have; this bounds how long a warming thread waits on
+         * an unreachable server. Default 10 s ({@link #DEFAULT_WARM_CONNECT_TIMEOUT}); rounded up to whole
+         * milliseconds, at most {@code Integer.MAX_VALUE} of them.
+         *
+         * @throws IllegalArgumentException {@code timeout} is zero or negative
+         */
+        public Builder warmConnectTimeout(final Duration timeout) {
+            Objects.requireNonNull(timeout, "warmConnectTimeout");
+            if (timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("warmConnectTimeout must be positive, was " + timeout);
+            }
+            this.warmConnectTimeout = timeout;
+            return this;
+        }
+
+        /** {@link #warmConnectTimeout} in whole milliseconds, rounded up: at least 1, at most {@code Integer.MAX_VALUE}. */
+        int warmConnectTimeoutMillis() {
+            if (this.warmConnectTimeout.compareTo(Duration.ofMillis(Integer.MAX_VALUE)) >= 0) {
+                return Integer.MAX_VALUE;
+            }
+            final long ms = this.warmConnectTimeout.toMillis();
+            return (int) (Duration.ofMillis(ms).compareTo(this.warmConnectTimeout) < 0 ? ms + 1 : ms);
+        }
+
         /** The pool-core pool these options describe, its reports in HttpClient's terms and logged to commons-logging. */
         KeyedPool<HttpRoute, PooledConnection> buildPool(final InternalConnectionFactory factory) {
             final PoolBuilder<HttpRoute, PooledConnection> pb = KeyedPool.builder(factory)
@@ -973,7 +1108,12 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
                     .remedyHint(RemedyHint.CAPTURE_LEASE_STACKS, HttpClientRemedies.CAPTURE_LEASE_STACKS)
                     .remedyHint(RemedyHint.LEASE_TIMEOUT, HttpClientRemedies.LEASE_TIMEOUT)
                     .remedyHint(RemedyHint.MAX_LEASE_WAIT, HttpClientRemedies.MAX_LEASE_WAIT)
-                    .maxLeaseWait(this.maxLeaseWait);
+                    .maxLeaseWait(this.maxLeaseWait)
+                    .minIdlePerRoute(this.minIdlePerRoute)
+                    .warmRoutes(this.warmRoutes);
+            if (this.warmingExecutor != null) {
+                pb.warmingExecutor(this.warmingExecutor);
+            }
             if (this.poolName != null) {
                 pb.poolName(this.poolName);
             }
@@ -988,10 +1128,17 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         }
 
         /**
-         * @throws IllegalStateException a connection operator was given together with a registry, scheme port
-         *                               resolver or DNS resolver (the operator is what uses them)
+         * @throws IllegalStateException    a connection operator was given together with a registry, scheme port
+         *                                  resolver or DNS resolver (the operator is what uses them)
+         * @throws IllegalArgumentException {@link #warmRoutes} were named but {@link #minIdlePerRoute} is 0, or
+         *                                  another option pool-core refuses (its message names it)
          */
         public RoutePoolConnectionManager build() {
+            if (!this.warmRoutes.isEmpty() && this.minIdlePerRoute == 0) {
+                throw new IllegalArgumentException("warmRoutes names " + this.warmRoutes.size() + " route(s) " + this.warmRoutes
+                        + " but minIdlePerRoute is 0 (off), so none would be warmed: set minIdlePerRoute(n) to the"
+                        + " idle connections (n >= 1) to keep on each");
+            }
             if (this.connectionOperator != null
                     && (this.socketFactoryRegistry != null || this.schemePortResolver != null || this.dnsResolver != null)) {
                 throw new IllegalStateException("connectionOperator replaces socketFactoryRegistry, schemePortResolver"

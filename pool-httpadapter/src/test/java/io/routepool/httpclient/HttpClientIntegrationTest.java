@@ -164,7 +164,7 @@ class HttpClientIntegrationTest {
     void timeToLiveJitterSpreadsTheLifetimesOfConnectionsMadeTogether() throws Exception {
         RoutePoolConnectionManager.Builder b = RoutePoolConnectionManager.builder().dnsResolver(LOOPBACK)
                 .maxTotal(50).defaultMaxPerRoute(50).timeToLive(Duration.ofMinutes(10)).timeToLiveJitter(0.5);
-        try (io.routepool.core.KeyedPool<HttpRoute, PooledConnection> pool = b.buildPool(new InternalConnectionFactory(new ConfigData(), null))) {
+        try (io.routepool.core.KeyedPool<HttpRoute, PooledConnection> pool = b.buildPool(new InternalConnectionFactory(new ConfigData(), null, null, 1))) {
             Set<Long> lives = new HashSet<>();
             for (int i = 0; i < 50; i++) {
                 io.routepool.core.PoolEntry<HttpRoute, PooledConnection> e = pool.lease(server.route(), null, 0, TimeUnit.SECONDS);
