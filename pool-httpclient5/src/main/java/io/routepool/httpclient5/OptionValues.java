@@ -80,8 +80,8 @@ final class OptionValues {
      * true)}); and none may be tunnelled (a tunnel through a proxy is made by the exec chain, with a CONNECT request,
      * so no connection of such a route can be made ahead of a request).
      *
-     * @throws IllegalArgumentException {@code routes} is null, or one of them is null, tunnelled, or an insecure route
-     *                                  to an https target
+     * @throws IllegalArgumentException {@code routes} is null, or one of them is null, tunnelled, without a target
+     *                                  port, or an insecure route to an https target
      */
     static List<HttpRoute> warmRoutes(final Collection<HttpRoute> routes) {
         if (routes == null) {
@@ -95,6 +95,10 @@ final class OptionValues {
             if (route.isTunnelled()) {
                 throw new IllegalArgumentException("warmRoutes cannot include a tunnelled route (its tunnel is made by"
                         + " a CONNECT request, not ahead of one), was " + route);
+            }
+            if (route.getTargetHost().getPort() <= 0) {
+                throw new IllegalArgumentException("warmRoutes: a route's target has its port, as HttpClient plans it"
+                        + " (new HttpHost(\"https\", host, 443)); requests would never use this one: " + route);
             }
             if (URIScheme.HTTPS.same(route.getTargetHost().getSchemeName()) && !route.isSecure()) {
                 throw new IllegalArgumentException("warmRoutes: a route to an https target is secure, as HttpClient"

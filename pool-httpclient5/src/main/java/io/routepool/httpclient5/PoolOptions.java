@@ -54,6 +54,8 @@ final class PoolOptions<T, C extends ModalCloseable> {
     Integer minIdlePerRoute;
     /** The builders' {@code warmRoutes}; null: none. */
     Collection<T> warmRoutes;
+    /** The builders' {@code warmingExecutor}; null: pool-core's shared warming threads. */
+    java.util.concurrent.Executor warmingExecutor;
 
     /** Whether the pool pre-warms: the managers then give it their {@link RoutePoolConnPool.WarmConnector}. */
     boolean warms() {
@@ -114,6 +116,9 @@ final class PoolOptions<T, C extends ModalCloseable> {
         }
         if (warmRoutes != null) {
             b.warmRoutes(warmRoutes);
+        }
+        if (warmingExecutor != null) {
+            b.warmingExecutor(warmingExecutor);
         }
         final ConnectionValidator<PoolEntry<T, C>> check = leaseCheck;
         if (check != null && !Boolean.FALSE.equals(learnIdleClose)) {

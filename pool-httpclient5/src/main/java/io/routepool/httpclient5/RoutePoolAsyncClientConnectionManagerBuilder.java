@@ -69,6 +69,7 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     private Integer maxPending;
     private Integer minIdlePerRoute;
     private List<HttpRoute> warmRoutes;
+    private java.util.concurrent.Executor warmingExecutor;
     private double timeToLiveJitter;
     private PoolLogger poolLogger;
     private PoolListener<HttpRoute> poolListener;
@@ -372,7 +373,8 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
      * {@code new HttpRoute(new HttpHost("https", "api.example.com", 443), null, true)} (secure; the port given). Needs
      * a {@code minIdlePerRoute} of at least 1 ({@link #build()} refuses routes without it).
      *
-     * @throws IllegalArgumentException null, or a route is null, tunnelled, or insecure with an https target
+     * @throws IllegalArgumentException null, or a route is null, tunnelled, without a target port, or insecure with an https
+     *                                  target
      */
     public RoutePoolAsyncClientConnectionManagerBuilder setWarmRoutes(final HttpRoute... routes) {
         this.warmRoutes = OptionValues.warmRoutes(routes != null ? Arrays.asList(routes) : null);
@@ -382,10 +384,26 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
     /**
      * As {@link #setWarmRoutes(HttpRoute...)}.
      *
-     * @throws IllegalArgumentException null, or a route is null, tunnelled, or insecure with an https target
+     * @throws IllegalArgumentException null, or a route is null, tunnelled, without a target port, or insecure with an https
+     *                                  target
      */
     public RoutePoolAsyncClientConnectionManagerBuilder setWarmRoutes(final Collection<HttpRoute> routes) {
         this.warmRoutes = OptionValues.warmRoutes(routes);
+        return this;
+    }
+
+    /**
+     * Where {@link #setMinIdlePerRoute minIdlePerRoute}'s connections are made (each connect blocks a thread of it
+     * until it is done or times out); default: routepool's shared daemon threads {@code routepool-warming}, at most 4,
+     * each ended after a minute idle.
+     *
+     * @throws IllegalArgumentException null
+     */
+    public RoutePoolAsyncClientConnectionManagerBuilder setWarmingExecutor(final java.util.concurrent.Executor executor) {
+        if (executor == null) {
+            throw new IllegalArgumentException("warmingExecutor must not be null (default: routepool's shared threads)");
+        }
+        this.warmingExecutor = executor;
         return this;
     }
 
@@ -483,6 +501,7 @@ public final class RoutePoolAsyncClientConnectionManagerBuilder {
         o.maxPending = maxPending;
         o.minIdlePerRoute = minIdlePerRoute;
         o.warmRoutes = warmRoutes;
+        o.warmingExecutor = warmingExecutor;
         o.timeToLiveJitter = timeToLiveJitter;
         o.logger = poolLogger;
         o.listener = poolListener;

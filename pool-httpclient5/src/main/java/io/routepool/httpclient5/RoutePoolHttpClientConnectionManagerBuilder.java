@@ -74,6 +74,7 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     private Integer maxPending;
     private Integer minIdlePerRoute;
     private List<HttpRoute> warmRoutes;
+    private java.util.concurrent.Executor warmingExecutor;
     private double timeToLiveJitter;
     private PoolLogger poolLogger;
     private PoolListener<HttpRoute> poolListener;
@@ -419,7 +420,8 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
      * {@code new HttpRoute(new HttpHost("https", "api.example.com", 443), null, true)} (secure; the port given). Needs
      * a {@code minIdlePerRoute} of at least 1 ({@link #build()} refuses routes without it).
      *
-     * @throws IllegalArgumentException null, or a route is null, tunnelled, or insecure with an https target
+     * @throws IllegalArgumentException null, or a route is null, tunnelled, without a target port, or insecure with an https
+     *                                  target
      */
     public RoutePoolHttpClientConnectionManagerBuilder setWarmRoutes(final HttpRoute... routes) {
         this.warmRoutes = OptionValues.warmRoutes(routes != null ? Arrays.asList(routes) : null);
@@ -429,10 +431,26 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     /**
      * As {@link #setWarmRoutes(HttpRoute...)}.
      *
-     * @throws IllegalArgumentException null, or a route is null, tunnelled, or insecure with an https target
+     * @throws IllegalArgumentException null, or a route is null, tunnelled, without a target port, or insecure with an https
+     *                                  target
      */
     public RoutePoolHttpClientConnectionManagerBuilder setWarmRoutes(final Collection<HttpRoute> routes) {
         this.warmRoutes = OptionValues.warmRoutes(routes);
+        return this;
+    }
+
+    /**
+     * Where {@link #setMinIdlePerRoute minIdlePerRoute}'s connections are made (each connect blocks a thread of it
+     * until it is done or times out); default: routepool's shared daemon threads {@code routepool-warming}, at most 4,
+     * each ended after a minute idle.
+     *
+     * @throws IllegalArgumentException null
+     */
+    public RoutePoolHttpClientConnectionManagerBuilder setWarmingExecutor(final java.util.concurrent.Executor executor) {
+        if (executor == null) {
+            throw new IllegalArgumentException("warmingExecutor must not be null (default: routepool's shared threads)");
+        }
+        this.warmingExecutor = executor;
         return this;
     }
 
@@ -523,6 +541,7 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
         o.maxPending = maxPending;
         o.minIdlePerRoute = minIdlePerRoute;
         o.warmRoutes = warmRoutes;
+        o.warmingExecutor = warmingExecutor;
         o.timeToLiveJitter = timeToLiveJitter;
         o.logger = poolLogger;
         o.listener = poolListener;

@@ -21,6 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hc.client5.http.DnsResolver;
 import org.apache.hc.client5.http.HttpRoute;
 import org.apache.hc.client5.http.async.methods.SimpleHttpResponse;
+import org.apache.hc.client5.http.config.ConnectionConfig;
 import org.apache.hc.client5.http.config.TlsConfig;
 import org.apache.hc.client5.http.impl.async.CloseableHttpAsyncClient;
 import org.apache.hc.client5.http.impl.classic.CloseableHttpClient;
@@ -143,13 +144,39 @@ class WarmingIntegrationTest {
     }
 
     @Test
+    void classicAWarmConnectionPassesTheStaleChecksBeforeItsFirstRequest() throws Exception {
+        ClassicServer server = closing(ClassicServer.start());
+        HttpRoute route = server.route();
+        RoutePoolHttpClientConnectionManager cm = closing(classic()
+                .setDefaultConnectionConfig(ConnectionConfig.custom()
+                        .setValidateAfterInactivity(TimeValue.ofMilliseconds(1)).build()) // HttpClient's own check
+                .setMaxConnPerRoute(1).setMinIdlePerRoute(1).setWarmRoutes(route).build());
+        Eventually.until("a warm connection", () -> cm.getStats(route).getAvailable() == 1);
+        Eventually.until("the server accepted it", () -> server.accepted.get() == 1);
+        // idle past learnIdleClose's exploration floor (100 ms) too: pool-core checks it as well
+        Eventually.elapsed(System.nanoTime(), java.time.Duration.ofMillis(150));
+
+        get(closing(classicClient(cm)), server.url("/hello"));
+        assertThat(server.accepted.get()).as("the request used the warm connection, checked and found healthy")
+                .isEqualTo(1);
+        assertThat(cm.getRoutePool().getCounters().staleFound()).isZero();
+    }
+
+    @Test
     void classicWarmingStaysWithinTheRouteAndPoolLimits() throws Exception {
         ClassicServer server = closing(ClassicServer.start());
         HttpRoute a = server.route("127.0.0.1");
         HttpRoute b = server.route("localhost");
         HttpRoute c = server.route("warm-c.test");
+        AtomicInteger tasks = new AtomicInteger();
+        ExecutorService warmer = Executors.newSingleThreadExecutor();
+        closeables.add(warmer::shutdownNow);
         PoolingHttpClientConnectionManager cm = closing(classic().setMaxConnPerRoute(2).setMaxConnTotal(5)
-                .setMinIdlePerRoute(10).setWarmRoutes(a, b, c).build());
+                .setMinIdlePerRoute(10).setWarmRoutes(a, b, c)
+                .setWarmingExecutor(task -> {
+                    tasks.incrementAndGet();
+                    warmer.execute(task);
+                }).build());
 
         Eventually.until("the pool full of warm connections", () -> cm.getTotalStats().getAvailable() == 5);
         Eventually.until("the server accepted them", () -> server.accepted.get() == 5);
@@ -160,6 +187,7 @@ class WarmingIntegrationTest {
         get(client, server.url("/hello"));
         assertThat(server.accepted.get()).as("five warm, the request took one of them").isEqualTo(5);
         assertThat(cm.getTotalStats().getAvailable() + cm.getTotalStats().getLeased()).isEqualTo(5);
+        assertThat(tasks.get()).as("made on the executor given").isBetween(3, 5);
     }
 
     @Test
@@ -284,6 +312,10 @@ class WarmingIntegrationTest {
                 .hasMessageContaining("tunnelled");
         assertThatThrownBy(() -> async().setWarmRoutes(new HttpRoute(new HttpHost("https", "api.test", 443))))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("secure");
+        assertThatThrownBy(() -> classic().setWarmRoutes(new HttpRoute(new HttpHost("https", "api.test"), null, true)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("port");
+        assertThatThrownBy(() -> async().setWarmingExecutor(null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("warmingExecutor");
         assertThatThrownBy(() -> classic().setMinIdlePerRoute(-1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("minIdlePerRoute");
         assertThatThrownBy(() -> classic().setWarmRoutes((HttpRoute) null)).isInstanceOf(IllegalArgumentException.class)
