@@ -69,6 +69,7 @@ abstract class LeaseAttempt<R, C> extends Lessee<R, C> {
             seg.lockExact();
             try {
                 seg.warm.used = true; // every route's first lease runs here: from now on it is warmed (minIdlePerRoute)
+                seg.warm.lastLease = now;
                 s.decide(seg, p.pool, p.clocks, state, requester, isAsync(), now, leaseSite, timeoutNanos != 0,
                         mismatchCounted, canReportSelfDeadlock(), p.settings.failOnSelfDeadlock);
                 if (s.outcome == RouteStep.Outcome.WAIT) {

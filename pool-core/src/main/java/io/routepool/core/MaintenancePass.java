@@ -83,7 +83,7 @@ final class MaintenancePass<R, C> {
         List<LeaseInfo<R>> routeLeases;
         PoolStats stats;
         /** Units reserved for the route's warm connections (minIdlePerRoute), to start after the lock. */
-        int warmUnits;
+        int warmConnections;
     }
 
     private void maintainRoute(RouteSegment<R, C> seg, long now, List<PoolEntry<R, C>> probes) {
@@ -96,14 +96,14 @@ final class MaintenancePass<R, C> {
             findIdle(seg, now, f);
             findLeases(seg, now, f);
             findStuckWaiters(seg, now, f);
-            f.warmUnits = warming.planLocked(seg, now);
+            f.warmConnections = warming.planLocked(seg, now);
             f.stats = seg.stats(p.pool.defaultMaxPerRoute);
         } finally {
             seg.unlockExact();
         }
         p.connections.closeDetached(seg, f.doomed);
-        if (f.warmUnits > 0) {
-            warming.start(seg, f.warmUnits);
+        if (f.warmConnections > 0) {
+            warming.start(seg, f.warmConnections);
         }
         for (int i = 0; i < f.reclaim.size(); i++) {
             PoolEntry<R, C> e = f.reclaim.get(i);

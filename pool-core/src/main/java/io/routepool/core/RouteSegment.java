@@ -120,10 +120,11 @@ final class RouteSegment<R, C> {
     /** What this route learned about its server's idle close (its own invariants; read without the lock). */
     final IdleCloses idleCloses;
     /** Its pre-warming (minIdlePerRoute), guarded by the lock. */
-    final WarmState warm = new WarmState();
+    final WarmState warm;
 
     RouteSegment(Object owner, R route, int maxOverride, long order, boolean fifo, PoolState pool, int spotCount,
-            java.util.Queue<RouteSegment<R, C>> idleSegments, IdleCloses idleCloses) {
+            java.util.Queue<RouteSegment<R, C>> idleSegments, IdleCloses idleCloses, boolean warmNamed) {
+        this.warm = new WarmState(warmNamed);
         this.idleSegments = idleSegments;
         this.idleCloses = idleCloses;
         this.idle = new IdleIndex<>(lock, fifo);

@@ -78,7 +78,7 @@ final class Segments<R, C> {
         RouteSegment<R, C> seg = map.get(route);
         return seg != null ? seg : map.computeIfAbsent(route,
                 r -> new RouteSegment<>(this, r, maxOverrides.getOrDefault(r, -1), order.incrementAndGet(), fifo, pool, spots,
-                        idleSegments, learned.getOrDefault(r, new IdleCloses())));
+                        idleSegments, learned.getOrDefault(r, new IdleCloses()), warmRoutes.contains(r)));
     }
 
     int size() {
@@ -160,8 +160,8 @@ final class Segments<R, C> {
     // ---------------------------------------------------------------- purge and counts
 
     /**
-     * Removes empty segments from the map (each retired under its lock; never a route named to keep warm), and their nodes from the idle segments: a
-     * retired segment never holds an entry again, and left there it would pin its route and make the next
+     * Removes empty segments from the map (each retired under its lock; never a route named to keep warm), and their
+     * nodes from the idle segments: a retired segment never holds an entry again, and left there it would pin its route and make the next
      * eviction scan visit every route that was ever purged.
      */
     void purgeEmpty() {
@@ -170,7 +170,7 @@ final class Segments<R, C> {
             for (RouteSegment<R, C> seg : map.values()) {
                 seg.lockExact();
                 try {
-                    if (!seg.isRetired() && seg.isEmpty() && !warmRoutes.contains(seg.route)) {
+                    if (!seg.isRetired() && seg.isEmpty() && !seg.warm.named && !seg.warm.inFlight) { // inFlight: its task connects next
                         retiredReused.addAndGet(seg.retire());
                         map.remove(seg.route, seg);
                         if (seg.inIdleSegments) {

@@ -92,4 +92,13 @@ final class UserCode<R, C> {
         }
         diagnostics.connectionClosed(e.route(), e.id());
     }
+
+    /** Closes a connection no entry holds yet (warming could not link it): IMMEDIATE, failures logged. */
+    void closeUnlinked(C connection) {
+        try {
+            factory.close(connection, CloseMode.IMMEDIATE);
+        } catch (Throwable ex) { // the caller frees the connection's unit next: nothing may stop it
+            log.warn(PoolLogger.POOL, "Closing connection " + Texts.safeString(connection) + " failed", ex);
+        }
+    }
 }

@@ -7,18 +7,36 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Pre-warming ({@link PoolBuilder#minIdlePerRoute}): each maintenance pass, under a route's lock, decides whether the
- * route is short of idle connections and reserves units for the missing ones ({@link #planLocked}); after the lock,
- * one task per route makes them on the warming executor ({@link #start}), one after another, and places each as a
- * release would (a waiting lease first). No I/O under any lock, no request thread involved.
+ * route is short of idle connections and gives it a task ({@link #planLocked}); after the lock, the task runs on the
+ * warming executor ({@link #start}) and makes the missing connections one after another, each placed as a release
+ * would place it (a waiting lease first). No I/O under any lock, no request thread involved.
  *
- * <p>Capacity: a reservation takes a route unit and a pool unit together under the route's lock, exactly as a
- * creating lease does ({@link RouteSegment#takeUnitForCreate}, counted in {@code leased} until placed), so warming
- * never exceeds {@code maxPerRoute} or {@code maxTotal}; it never evicts, and reserves nothing while a lease waits on
- * the route or on the pool. Every reserved unit is either placed with a connection or freed through
- * {@link HandOff#freeUnit} (which hands it to a waiter if one came meanwhile): none is lost, whatever the factory does.
+ * <p>Capacity: before each connect, under the route's lock, the task takes one route unit and one pool unit
+ * ({@link #reserveOne}), exactly as a creating lease does ({@link RouteSegment#takeUnitForCreate}, counted in
+ * {@code leased} until placed), and only if the route still lacks an idle connection, no lease waits on the route or
+ * on the pool, and both limits allow. So warming never exceeds {@code maxPerRoute} or {@code maxTotal}, never evicts,
+ * and holds at most one unit per route at a time, only while it connects: a lease that comes meanwhile finds the rest.
+ * Every reserved unit is either placed with a connection or freed through {@link HandOff#freeUnit} (which hands it to
+ * a waiter if one came meanwhile): none is lost, whatever the factory does.
+ *
+ * <p>The executor must run every task it accepts: one it drops (a discarding policy) costs no capacity, but its route
+ * is not warmed again for {@link #ABANDONED_TASK_NANOS}. A caller-runs or direct executor would make the connections
+ * on the maintenance thread, delaying every route's maintenance by the connects.
  */
 final class Warming<R, C> {
 
+    /**
+     * A used route that is not named stops being warmed when it has had no lease for this long (10 minutes): its warm
+     * connections then end by their own rules and the route is purged, so routes used once are not kept connected
+     * for ever. Routes named by {@code warmRoutes} are warmed for as long as the pool is open.
+     */
+    static final long USED_ROUTE_LAPSE_NANOS = TimeUnit.MINUTES.toNanos(10);
+    /**
+     * A task that has neither started a connect nor ended for this long (5 minutes) is taken for one the executor
+     * accepted and dropped (a discarding policy, {@code shutdownNow}): the route is planned again. A task still running
+     * is harmless beside a new one: each connect reserves its own unit and re-checks the limits.
+     */
+    static final long ABANDONED_TASK_NANOS = TimeUnit.MINUTES.toNanos(5);
     /** The longest backoff of a route whose attempts fail. */
     static final long MAX_BACKOFF_NANOS = TimeUnit.MINUTES.toNanos(1);
     /** The first backoff when the pool has no maintenance interval (warming by maintain() calls only). */
@@ -63,90 +81,152 @@ final class Warming<R, C> {
     }
 
     /**
-     * Under {@code seg}'s lock, in a maintenance pass at {@code now}: reserves units for the idle connections the route
-     * lacks and returns how many (the caller then calls {@link #start} after unlocking), or 0.
+     * Under {@code seg}'s lock, in a maintenance pass at {@code now}: whether the route lacks idle connections and
+     * gets a task (the caller then calls {@link #start} after unlocking), returning how many connections the task may
+     * make, or 0. Reserves nothing: the task takes one unit at a time, just before each connect ({@link #reserveOne}),
+     * so that no unit is held while the task waits for a thread or makes an earlier connection.
      */
     int planLocked(RouteSegment<R, C> seg, long now) {
         assert seg.lock.isHeldByCurrentThread();
         WarmState w = seg.warm;
-        if (minIdle == 0 || seg.isRetired() || p.pool.closed || w.inFlight
-                || !(w.used || p.segments.warmRoutes.contains(seg.route))) {
+        if (minIdle == 0 || seg.isRetired() || p.pool.closed) {
+            return 0;
+        }
+        if (w.inFlight) {
+            if (now - w.progressAt < ABANDONED_TASK_NANOS) {
+                return 0;
+            }
+            w.inFlight = false; // the executor accepted the task and never ran it (or lost it): not the route's fault
+        }
+        if (!w.named && !stillUsed(seg, w, now)) {
             return 0;
         }
         if (w.notBefore != Clocks.UNSET && now - w.notBefore < 0) {
             return 0; // backing off
         }
-        if (seg.pending() > 0 || p.capacity.count() != 0) {
-            return 0; // leases are waiting: what capacity there is is theirs
+        int want = wanted(seg);
+        if (want <= 0) {
+            return 0;
         }
-        int max = seg.max(p.pool.defaultMaxPerRoute);
-        int want = Math.min(minIdle - seg.available(), max - seg.allocated());
-        int reserved = 0;
-        while (reserved < want && p.pool.reserveUnit()) {
-            seg.takeUnitForCreate();
-            reserved++;
-        }
-        w.inFlight = reserved > 0;
-        return reserved;
+        w.inFlight = true;
+        w.progressAt = now;
+        return want;
     }
 
-    /** After the lock: runs the route's task on the warming executor (or, if it refuses, frees the units). */
-    void start(RouteSegment<R, C> seg, int units) {
+    /**
+     * Whether a route that is not named is still warmed: it has been leased from (a lease's slow path set
+     * {@code used}), and not gone {@link #USED_ROUTE_LAPSE_NANOS} without a lease since. Lock-free reuses are seen
+     * through the route's reused count, which a pass reads under the lock (the hit path writes nothing for this).
+     */
+    private boolean stillUsed(RouteSegment<R, C> seg, WarmState w, long now) {
+        if (!w.used) {
+            return false;
+        }
+        long reused = seg.reused();
+        if (reused != w.reusedSeen || w.lastLease == Clocks.UNSET) {
+            w.reusedSeen = reused;
+            w.lastLease = now;
+        } else if (now - w.lastLease >= USED_ROUTE_LAPSE_NANOS) {
+            w.used = false; // idle for long: its warm connections go by their own rules, then the route is purged
+            return false;
+        }
+        return true;
+    }
+
+    /** Under the lock: connections to make now, or 0 (none while a lease waits: what capacity there is is theirs). */
+    private int wanted(RouteSegment<R, C> seg) {
+        if (seg.pending() > 0 || p.capacity.count() != 0) {
+            return 0;
+        }
+        int max = seg.max(p.pool.defaultMaxPerRoute);
+        return Math.min(minIdle - seg.available(), max - seg.allocated());
+    }
+
+    /** After the lock: runs the route's task on the warming executor (if it refuses, the route is planned again). */
+    void start(RouteSegment<R, C> seg, int connections) {
         try {
-            executor.execute(() -> warm(seg, units));
-        } catch (RuntimeException ex) { // RejectedExecutionException, or a broken executor
+            executor.execute(() -> warm(seg, connections));
+        } catch (Throwable ex) { // RejectedExecutionException, a broken executor, or no thread to be had
+            Errors.rethrowIfVmError(ex);
             p.diagnostics.log.debug(PoolLogger.POOL, "Warming executor refused the task of", seg.route,
                     "; tried again at the next maintenance pass", ex);
-            for (int i = 0; i < units; i++) {
-                p.handOff.freeUnit(seg, RouteUnit.LEASED);
-            }
             done(seg, null, false, p.clocks.now());
         }
     }
 
-    /** The route's task: makes up to {@code units} connections on the units reserved for them, one after another. */
-    private void warm(RouteSegment<R, C> seg, int units) {
-        int left = units;
+    /**
+     * Under the route's lock, before each connect: takes one route unit and one pool unit for it (counted in
+     * {@code leased}, as a creating lease's), if the route still lacks an idle connection, no lease waits, and both
+     * limits allow; false otherwise (the task ends).
+     */
+    private boolean reserveOne(RouteSegment<R, C> seg) {
+        seg.lockExact();
+        try {
+            if (seg.isRetired() || p.pool.closed || wanted(seg) <= 0 || !p.pool.reserveUnit()) {
+                return false;
+            }
+            seg.takeUnitForCreate();
+            seg.warm.progressAt = p.clocks.now();
+            return true;
+        } finally {
+            seg.unlockExact();
+        }
+    }
+
+    /** The route's task: makes up to {@code connections} connections, one after another, each on a unit of its own. */
+    private void warm(RouteSegment<R, C> seg, int connections) {
         Throwable failure = null;
         boolean made = false;
         try {
-            while (left > 0 && !p.pool.closed) {
+            for (int i = 0; i < connections && reserveOne(seg); i++) {
                 C conn;
                 try {
                     conn = p.calls.createIdle(seg.route);
                 } catch (Throwable ex) { // an Error from user code backs off too, rather than retry every pass
+                    p.handOff.freeUnit(seg, RouteUnit.LEASED);
                     Errors.rethrowIfVmError(ex);
                     failure = ex;
                     break;
                 }
                 if (conn == null) {
+                    p.handOff.freeUnit(seg, RouteUnit.LEASED);
                     break; // the factory cannot warm this route now: no failure, asked again next pass
                 }
-                left--; // the unit now backs a connection: place frees it if the connection is not kept
                 made = true;
                 place(seg, conn);
             }
         } finally {
-            for (int i = 0; i < left; i++) {
-                p.handOff.freeUnit(seg, RouteUnit.LEASED);
-            }
             done(seg, failure, made, p.clocks.now());
         }
     }
 
-    /** A new connection on a reserved unit: placed as a release would place it (a waiting lease first), or closed. */
+    /**
+     * A new connection on its reserved unit: placed as a release would place it (a waiting lease first), or closed.
+     * Until it is linked, a throwable (out of memory making the entry) closes the connection and frees the unit.
+     */
     private void place(RouteSegment<R, C> seg, C conn) {
         long now = p.clocks.now();
-        PoolEntry<R, C> e = new PoolEntry<>(seg, p.pool.nextId(), conn, now, p.connections.validityDeadline(now));
+        PoolEntry<R, C> e;
         Waiter<R, C> w;
         HandOff.Disposal d;
-        seg.lockExact();
+        boolean linked = false;
         try {
-            seg.linkCreated(e); // its unit is counted in leased since planLocked
-            w = p.handOff.placeLocked(seg, e, false);
-            d = HandOff.disposal(e, w);
-        } finally {
-            seg.unlockExact();
+            e = new PoolEntry<>(seg, p.pool.nextId(), conn, now, p.connections.validityDeadline(now));
+            seg.lockExact();
+            try {
+                seg.linkCreated(e); // its unit is counted in leased since reserveOne
+                linked = true;
+                w = p.handOff.placeLocked(seg, e, false);
+                d = HandOff.disposal(e, w);
+            } finally {
+                seg.unlockExact();
+            }
+        } catch (Throwable t) {
+            if (!linked) {
+                p.calls.closeUnlinked(conn);
+                p.handOff.freeUnit(seg, RouteUnit.LEASED);
+            }
+            throw t;
         }
         p.diagnostics.connectionCreated(seg.route, e.id());
         p.handOff.finish(seg, e, d, w, true);

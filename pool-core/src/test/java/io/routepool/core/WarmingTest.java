@@ -175,6 +175,59 @@ class WarmingTest {
     }
 
     @Test
+    void aTaskHoldsNoUnitBeforeItsConnectSoALeaseThatComesMeanwhileFindsTheCapacity() throws Exception {
+        pool = builder(2).defaultMaxPerRoute(2).maxTotal(2).warmRoutes(Arrays.asList("a")).build();
+        pool.maintain(); // the task is planned, not yet run
+        assertThat(warmer.tasks).hasSize(1);
+        assertThat(pool.getTotalStats().leased()).as("nothing reserved while the task waits for a thread").isZero();
+        PoolEntry<String, Conn> mine = pool.lease("a", null, 0, MILLISECONDS); // no wait: the capacity is free
+        warmer.drain();
+        assertThat(idleCreates).as("the task makes only what the lease left: one").hasValue(1);
+        assertThat(pool.getStats("a").available()).isEqualTo(1);
+        pool.release(mine, true);
+        assertThat(pool.getTotalStats().available()).isEqualTo(2);
+    }
+
+    @Test
+    void aTaskTheExecutorDropsCostsNoCapacityAndTheRouteIsPlannedAgainLater() {
+        AtomicInteger accepted = new AtomicInteger();
+        pool = builder(1).warmRoutes(Arrays.asList("a")).warmingExecutor(task -> accepted.incrementAndGet()).build();
+        pool.maintain();
+        pool.maintain();
+        assertThat(accepted).as("one task per route while it is in flight").hasValue(1);
+        assertThat(pool.getTotalStats().leased()).isZero();
+        time.advance(Duration.ofNanos(Warming.ABANDONED_TASK_NANOS));
+        pool.maintain();
+        assertThat(accepted).as("taken for dropped: planned again").hasValue(2);
+    }
+
+    @Test
+    void aUsedRouteStopsBeingWarmedAfterTenMinutesWithoutALeaseAndIsPurged() throws Exception {
+        pool = builder(2).maxIdleTime(Duration.ofMinutes(3)).build(); // idle connections end after 3 minutes
+        pool.release(pool.lease("busy", null, 0, MILLISECONDS), true);
+        pool.release(pool.lease("quiet", null, 0, MILLISECONDS), true);
+        pass();
+        assertThat(pool.getStats("busy").available()).isEqualTo(2);
+        assertThat(pool.getStats("quiet").available()).isEqualTo(2);
+        boolean quietKeptUntilTheLapse = true;
+        for (int minute = 1; minute <= 15; minute++) {
+            time.advance(Duration.ofMinutes(1));
+            pool.release(pool.lease("busy", null, 0, MILLISECONDS), true); // reuses an idle one
+            pass();
+            if (minute < 10) {
+                quietKeptUntilTheLapse &= pool.getStats("quiet").available() == 2;
+            }
+        }
+        assertThat(quietKeptUntilTheLapse).as("replaced as they idled out, for 10 minutes").isTrue();
+        assertThat(pool.getStats("busy").available()).as("leased every minute: still warmed").isEqualTo(2);
+        assertThat(pool.getRoutes()).as("no lease for 10 minutes: no longer warmed, and purged once empty")
+                .doesNotContain("quiet");
+        pool.release(pool.lease("quiet", null, 0, MILLISECONDS), true);
+        pass();
+        assertThat(pool.getStats("quiet").available()).as("a new lease: warmed again").isEqualTo(2);
+    }
+
+    @Test
     void anErrorFromTheFactoryBacksOffAsAnIOExceptionDoes() {
         pool = builder(1).warmRoutes(Arrays.asList("broken")).build();
         brokenWith = new NoClassDefFoundError("org/example/TlsProvider");

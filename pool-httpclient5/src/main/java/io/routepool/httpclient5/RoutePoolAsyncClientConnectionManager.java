@@ -132,11 +132,11 @@ public class RoutePoolAsyncClientConnectionManager extends PoolingAsyncClientCon
             return false;
         }
         final WarmConnect warm = new WarmConnect(entry);
-        final Future<AsyncConnectionEndpoint> future = super.connect(warmEndpoints.async(entry), via.initiator,
-                null, via.attachment, HttpClientContext.create(), warm); // null: the route's connect timeout
         try {
-            warm.await(future, waitMillis(expiry.config(route).getConnectTimeout()), route);
-        } catch (final IOException | RuntimeException ex) {
+            super.connect(warmEndpoints.async(entry), via.initiator, null, via.attachment, HttpClientContext.create(),
+                    warm); // null: the route's connect timeout
+            warm.await(waitMillis(expiry.config(route).getConnectTimeout()), route);
+        } catch (final IOException | RuntimeException ex) { // a reactor shutting down may throw from connect itself
             if (!via.active()) {
                 return false; // the client shut its reactor down meanwhile: not the route's failure
             }
@@ -219,20 +219,20 @@ public class RoutePoolAsyncClientConnectionManager extends PoolingAsyncClientCon
             }
         }
 
-        void await(final Future<?> future, final long millis, final HttpRoute route) throws IOException {
+        void await(final long millis, final HttpRoute route) throws IOException {
             boolean finished;
             try {
                 finished = done.await(millis, TimeUnit.MILLISECONDS);
             } catch (final InterruptedException ex) {
                 Thread.currentThread().interrupt();
-                if (abandon(future)) {
+                if (abandon()) {
                     throw new InterruptedIOException("Interrupted while connecting " + route + " ahead of a lease");
                 }
                 finished = true; // it completed meanwhile
                 awaitUninterruptibly();
             }
             if (!finished) {
-                if (abandon(future)) {
+                if (abandon()) {
                     throw new ConnectTimeoutException("Connecting " + route + " ahead of a lease took longer than "
                             + millis + " ms");
                 }
@@ -250,13 +250,13 @@ public class RoutePoolAsyncClientConnectionManager extends PoolingAsyncClientCon
             }
         }
 
-        /** Gives up on the connect unless it ended first; true if given up (it is then cancelled). */
-        private boolean abandon(final Future<?> future) {
-            if (!state.compareAndSet(PENDING, ABANDONED)) {
-                return false;
-            }
-            future.cancel(true);
-            return true;
+        /**
+         * Gives up on the connect unless it ended first; true if given up. The connect is not cancelled: HttpClient's
+         * future ignores a completion after a cancel, so a connection it made then would never be closed. It runs on
+         * (bounded by the reactor's connect and handshake timeouts), and {@link #completed} closes what it makes.
+         */
+        private boolean abandon() {
+            return state.compareAndSet(PENDING, ABANDONED);
         }
 
         /** After a lost {@link #abandon}: the callback that won is counting down right now. */
