@@ -331,8 +331,8 @@ public final class PoolBuilder<R, C> {
 
     /**
      * Pre-warming (Jetty's {@code preCreateConnections}, HikariCP's {@code minimumIdle}; default 0: off). At each
-     * maintenance pass, every route that has been leased from, and every route named by {@link #warmRoutes}, that has
-     * fewer than {@code n} idle connections gets new ones, made by {@link ConnectionFactory#createIdle} on the
+     * maintenance pass, every route leased from in the last 10 minutes, and every route named by
+     * {@link #warmRoutes}, that has fewer than {@code n} idle connections gets new ones, made by {@link ConnectionFactory#createIdle} on the
      * {@link #warmingExecutor}, off every request path: as many as the route's limit and the pool's free capacity
      * allow, and none while a lease waits on the route or on {@code maxTotal}. Warming never evicts. A warm connection
      * is an idle connection like any other: every expiry rule applies to it, and maintenance replaces it. A failed

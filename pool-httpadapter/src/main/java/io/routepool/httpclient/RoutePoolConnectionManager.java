@@ -963,8 +963,8 @@ public class RoutePoolConnectionManager extends PoolingHttpClientConnectionManag
         /**
          * Pre-warming (Jetty's {@code preCreateConnections}, HikariCP's {@code minimumIdle}; HttpClient declined it,
          * HTTPCLIENT-2180). At each maintenance pass (every {@link #maintenanceInterval}, 1 s by default), every route
-         * that has served a request, and every route named by {@link #warmRoutes}, that has fewer than {@code n} idle
-         * connections gets new ones, connected on background threads ({@link #warmingExecutor}) exactly as a request's
+         * that has served a request in the last 10 minutes, and every route named by {@link #warmRoutes}, that has
+         * fewer than {@code n} idle connections gets new ones, connected on background threads ({@link #warmingExecutor}) exactly as a request's
          * would be ({@link RoutePoolConnectionManager#connect}: the operator, so TLS for https, the DNS and scheme port resolvers; the host's
          * {@link SocketConfig}; the route's local address; connect timeout {@link #warmConnectTimeout}), so that the
          * next request finds one open and sends at once. As many as the route's limit and the pool's free capacity

@@ -394,7 +394,7 @@ public final class RoutePoolHttpClientConnectionManagerBuilder {
     }
 
     /**
-     * Keeps this many idle connections ready on each route that has been used, and on the routes named by
+     * Keeps this many idle connections ready on each route used in the last 10 minutes, and on the routes named by
      * {@link #setWarmRoutes}, so that a request after a quiet spell, or a burst, finds them connected (HikariCP's
      * {@code minimumIdle}, Jetty's {@code preCreateConnections}; HttpClient declined it, HTTPCLIENT-2180). Background
      * maintenance (see {@link #setMaintenanceInterval}) makes the missing ones off the request path, on routepool's

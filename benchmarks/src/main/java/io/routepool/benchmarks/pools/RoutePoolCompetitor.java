@@ -38,6 +38,13 @@ public final class RoutePoolCompetitor extends Competitor {
         }
     };
 
+    /**
+     * System property: {@code false} builds the pool with {@code learnIdleClose(false)}, the one pool option that is on
+     * by default, so that a run measures the pool with every option off ({@code -jvmArgsAppend
+     * -Droutepool.bench.learnIdleClose=false}). Default {@code true}: pool-core's defaults.
+     */
+    public static final String LEARN_IDLE_CLOSE = "routepool.bench.learnIdleClose";
+
     RoutePoolCompetitor(int maxPerRoute, int maxTotal) {
         this(maxPerRoute, maxTotal, null);
     }
@@ -60,6 +67,9 @@ public final class RoutePoolCompetitor extends Competitor {
                 .logger(WITHOUT_REPORTS);
         if (maintenanceInterval != null) {
             builder.maintenanceInterval(maintenanceInterval);
+        }
+        if (!Boolean.parseBoolean(System.getProperty(LEARN_IDLE_CLOSE, "true"))) {
+            builder.learnIdleClose(false); // every issue-14 feature off: the others are off by default
         }
         pool = builder.build();
     }
