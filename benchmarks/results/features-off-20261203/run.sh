@@ -17,7 +17,7 @@ for t in 1 2; do
       old) jar=$OLD ;;
       new-off) extra="-jvmArgsAppend -Droutepool.bench.learnIdleClose=false" ;;
     esac
-    java -jar "$jar" "$B" $P $extra -t $t -f 4 -wi 5 -i 5 -rf json -rff "$out/$which-${t}t.json" \
+    java -jar "$jar" "$B" $P $extra -t $t -f 4 -wi 5 -w 1s -i 5 -r 1s -rf json -rff "$out/$which-${t}t.json" \
       > "$out/$which-${t}t.log" 2>&1
     grep -E "^LeaseReleaseBenchmark" "$out/$which-${t}t.log" | sed "s/^/$which ${t}t: /"
   done
