@@ -119,6 +119,7 @@ final class Warming<R, C> {
      * through the route's reused count, which a pass reads under the lock (the hit path writes nothing for this).
      */
     private boolean stillUsed(RouteSegment<R, C> seg, WarmState w, long now) {
+        assert seg.lock.isHeldByCurrentThread();
         if (!w.used) {
             return false;
         }
@@ -135,6 +136,7 @@ final class Warming<R, C> {
 
     /** Under the lock: connections to make now, or 0 (none while a lease waits: what capacity there is is theirs). */
     private int wanted(RouteSegment<R, C> seg) {
+        assert seg.lock.isHeldByCurrentThread();
         if (seg.pending() > 0 || p.capacity.count() != 0) {
             return 0;
         }
