@@ -67,6 +67,29 @@ final class IdleIndex<R, C> extends IntrusiveList<PoolEntry<R, C>> {
         return e;
     }
 
+    /**
+     * The most recently released idle entry whose state equals {@code state} (no fallback to a null state), taken out
+     * of the index, or null. For a lease that knows no parked entry of its state exists (RouteSegment.claimOfState).
+     */
+    PoolEntry<R, C> claimOfState(Object state) {
+        assert lock.isHeldByCurrentThread() && !fifo;
+        StateList<R, C> l = state == null ? nullState : byState == null ? null : byState.get(state);
+        PoolEntry<R, C> e = l == null ? null : l.head;
+        if (e != null) {
+            remove(e);
+        }
+        return e;
+    }
+
+    /** Whether an idle entry of {@code state} is in the index. */
+    boolean hasState(Object state) {
+        assert lock.isHeldByCurrentThread();
+        if (state == null) {
+            return nullState.head != null;
+        }
+        return byState != null && byState.containsKey(state);
+    }
+
     // ---------------------------------------------------------------- the state lists follow the one list
 
     private StateList<R, C> listFor(Object state) {

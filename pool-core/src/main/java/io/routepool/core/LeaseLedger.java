@@ -88,6 +88,15 @@ final class LeaseLedger {
         return e;
     }
 
+    /** As {@link #claim}, for the index's newest entry of exactly {@code state} (see {@link RouteSegment#claimOfState}). */
+    static <R, C> PoolEntry<R, C> claimOfState(RouteSegment<R, C> seg, Object state, Thread borrower, long now, Throwable site) {
+        PoolEntry<R, C> e = seg.claimOfState(state);
+        if (e != null) {
+            lease(e, borrower, false, now, site);
+        }
+        return e;
+    }
+
     /** Under the entry's lock, at release: the entry stops holding its borrower and lease site. */
     static void release(PoolEntry<?, ?> e) {
         assert e.segment.lock.isHeldByCurrentThread();

@@ -263,6 +263,12 @@ public final class PoolEntry<R, C> extends PaddedLinked<PoolEntry<R, C>> {
         return st(w) == PARKED;
     }
 
+    /** Idle in the index or parked: a connection a lease could take. */
+    static boolean isIdleOrParked(int w) {
+        int s = st(w);
+        return s == PARKED || s == IDLE;
+    }
+
     static int generation(int w) {
         return w >>> 5;
     }

@@ -114,12 +114,17 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     }
 
     /**
-     * The hit path: the parked entry in this thread's spot if its state is the one asked for (no lock; see
-     * RouteSegment, "The lock-free hit path"), else the route's idle index under its lock.
+     * The hit path: the parked entry in this thread's spot if its state is the one asked for, else the one in its
+     * state's spot if that is the newest of the state (no lock; see RouteSegment, "The lock-free hit path"), else the
+     * route's idle index under its lock.
      */
     private PoolEntry<R, C> claimIdle(RouteSegment<R, C> seg, Object state, Thread me, Throwable site) {
         if (seg.fast) {
-            PoolEntry<R, C> e = seg.claimParked(seg.stripe(me), state);
+            int stripe = seg.stripe(me);
+            PoolEntry<R, C> e = seg.claimParked(stripe, state);
+            if (e == null) {
+                e = seg.claimDisplaced(stripe, state);
+            }
             if (e != null) {
                 LeaseLedger.leaseClaimed(e, me, clocks.leaseTime(), site);
                 return e;
@@ -133,8 +138,16 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             }
             PoolEntry<R, C> e = LeaseLedger.claimAffine(seg, state, me, now, site);
             if (e == null) {
-                seg.makeExact(); // HttpCore's rule looks at every idle entry: the parked ones too
-                e = LeaseLedger.claim(seg, state, me, false, now, site);
+                if (seg.fast && !seg.mayHaveParked(state)) {
+                    e = LeaseLedger.claimOfState(seg, state, me, now, site); // no capture needed: see claimOfState
+                }
+                if (e == null) {
+                    seg.makeExact(); // HttpCore's rule looks at every idle entry: the parked ones too
+                    e = LeaseLedger.claim(seg, state, me, false, now, site);
+                }
+                if (e != null) {
+                    seg.ensureStateSpot(state); // a miss that found an idle entry: next time its state spot may serve
+                }
             }
             return e;
         } finally {
@@ -244,12 +257,12 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
 
     /**
      * The lock-free release (see RouteSegment, "The lock-free hit path"): parks the entry if this thread's spot
-     * already holds it (or is empty, and takes it). False, with the entry still this caller's lease, when the locked
-     * path must release it: the spot holds another entry (displacing it is done under the lock, so that no exact view
-     * can miss a parked entry that left its spot), the entry is not a settled lease (a second release, reclaimed,
-     * closed by close(IMMEDIATE)), or, after the CAS, the route or pool needs the slow path (waiters, a limit, close)
-     * or another thread took the spot; the parker then takes its entry back. If somebody claimed or captured it
-     * first, the release is done.
+     * already holds it (or is empty, and takes it), or if the spot's entry could be moved aside
+     * ({@link RouteSegment#displace}: a parked one to its state's spot). False, with the entry still this caller's
+     * lease, when the locked path must release it: the spot's entry could not be moved aside, the entry is not a
+     * settled lease (a second release, reclaimed, closed by close(IMMEDIATE)), or, after the CAS, the route or pool
+     * needs the slow path (waiters, a limit, close) or another thread took the spot; the parker then takes its entry
+     * back. If somebody claimed or captured it first, the release is done.
      */
     private boolean releaseParked(RouteSegment<R, C> seg, PoolEntry<R, C> entry, int stripe, long now, long keepAliveNanos) {
         int w = entry.word();
@@ -257,7 +270,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             return false;
         }
         PoolEntry<R, C> inSpot = seg.spots.get(stripe);
-        if (inSpot != entry && (inSpot != null || !seg.spots.compareAndSet(stripe, null, entry))) {
+        if (inSpot != entry && (inSpot == null ? !seg.spots.compareAndSet(stripe, null, entry) : !seg.displace(stripe, inSpot, entry))) {
             return false;
         }
         stamp(entry, now, keepAliveNanos);

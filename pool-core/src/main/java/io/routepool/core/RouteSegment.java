@@ -36,10 +36,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * parked: a release reads {@code fast} after its CAS and, if it is false, takes its entry back and releases it under
  * the lock. (The release writes its word, then reads {@code fast}; lockExact writes {@code fast}, then reads the
  * words: one of the two sees the other, so no parked entry is missed and no waiter misses a release.) A lock-free
- * release parks only into a spot that already holds its entry (or was empty); replacing a spot's entry is done under
- * the lock ({@link #noteReleased}), which captures the one it replaces if it was parked. A release also checks,
- * after its CAS, that its spot still holds its entry; if not, it takes it back the same way. So every parked entry
- * whose release has returned is in a spot of its segment, where lockExact finds it.
+ * release parks into a spot that holds its entry, was empty, or whose entry it moved aside ({@link #displace}: a
+ * parked one to its state's spot in {@link #stateSpots}, listed before it leaves the thread spot; one that is not
+ * parked is replaced, and captured if its lessee parked it meanwhile); under the lock, {@link #noteReleased} replaces
+ * a spot's entry and captures it if it was parked. A release also checks, after its CAS, that its spot still holds
+ * its entry; if not, it takes it back the same way. So every parked entry whose release has returned is in a thread
+ * spot or a listed state spot of its segment, where lockExact finds it (thread spots first, then the list).
  */
 final class RouteSegment<R, C> {
 
@@ -68,6 +70,15 @@ final class RouteSegment<R, C> {
      * FIFO reuse, which has no lock-free path.
      */
     final AtomicReferenceArray<PoolEntry<R, C>> spots;
+    /**
+     * The second tier: a parked entry per state that left its thread's spot (see {@link StateSpots} and the class
+     * comment). Null under FIFO reuse.
+     */
+    final StateSpots<R, C> stateSpots;
+    /** Entries a capture took from the thread spots, and all it took, being sorted (under the lock; made at the first). */
+    private PoolEntry<R, C>[] threadCaptures;
+    /** Grows with the most entries ever captured at once. */
+    private PoolEntry<R, C>[] captureBuffer;
     /**
      * True while the lock-free path may park and claim here: no route waiter, the route within its limit, the
      * segment registered as holding idle entries (so eviction scans find parked ones), not retired, pool open.
@@ -129,6 +140,7 @@ final class RouteSegment<R, C> {
         this.idleCloses = idleCloses;
         this.idle = new IdleIndex<>(lock, fifo);
         this.spots = fifo ? null : new AtomicReferenceArray<>(spotCount);
+        this.stateSpots = fifo ? null : new StateSpots<>(lock);
         this.stripeMask = spotCount - 1;
         this.pool = pool;
         this.waiters = new WaiterQueue<>(lock, pool.waiting);
@@ -136,6 +148,11 @@ final class RouteSegment<R, C> {
         this.route = route;
         this.order = order;
         this.maxOverride = maxOverride;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <R, C> PoolEntry<R, C>[] newEntries(int n) {
+        return (PoolEntry<R, C>[]) new PoolEntry<?, ?>[n];
     }
 
     int max(int defaultMax) {
@@ -163,7 +180,13 @@ final class RouteSegment<R, C> {
             captureParked();
             noteCapture();
         }
+        if (stateSpots != null && stateSpots.size() > STATE_SPOTS_SLACK + 2 * allocated) {
+            stateSpots.purge(idle, this::rescueLocked); // after the capture: nothing parked but what a release parks now
+        }
     }
+
+    /** State spots kept beyond twice the route's connections before a purge forgets those of states with no idle entry. */
+    static final int STATE_SPOTS_SLACK = 64;
 
     private void noteCapture() {
         long now = System.nanoTime();
@@ -209,50 +232,56 @@ final class RouteSegment<R, C> {
     }
 
     /**
-     * Captures the parked entries in the spots, pushed onto the idle index as its newest, among themselves by release
-     * time. Every entry already in the index was placed before they were parked: a placement under the lock after a
-     * park would have captured it first.
+     * Captures the parked entries in the thread spots and the listed state spots, pushed onto the idle index as its
+     * newest, among themselves by release time. Every entry already in the index was placed before they were parked: a
+     * placement under the lock after a park would have captured it first. The thread spots are read first: a release
+     * moving a parked entry to its state spot lists the spot before the entry leaves its thread spot. On a tie in
+     * release time (the coarse clock), state spot entries count as older: in one thread they left the thread spot for
+     * a later release.
      */
     private void captureParked() {
         assert held();
-        PoolEntry<R, C> a = null;
-        PoolEntry<R, C>[] more = null;
-        int n = 0;
+        PoolEntry<R, C>[] threads = threadCaptures;
+        if (threads == null) {
+            threads = newEntries(stripeMask + 1);
+            threadCaptures = threads;
+            captureBuffer = newEntries(2 * (stripeMask + 1));
+        }
+        int t = 0;
         for (int i = 0; i <= stripeMask; i++) {
             PoolEntry<R, C> e = spots.get(i);
-            if (e == null || !e.capture()) {
-                continue;
+            if (e != null && e.capture()) {
+                threads[t++] = e;
             }
-            if (n == 0) {
-                a = e;
-            } else {
-                if (more == null) {
-                    @SuppressWarnings("unchecked")
-                    PoolEntry<R, C>[] arr = (PoolEntry<R, C>[]) new PoolEntry<?, ?>[stripeMask + 1];
-                    more = arr;
-                    more[0] = a;
-                }
-                more[n] = e;
-            }
-            n++;
         }
-        if (n == 1) {
-            intoIndex(a);
-        } else if (n > 1) {
-            for (int i = 1; i < n; i++) { // insertion sort by release time, oldest first
-                PoolEntry<R, C> e = more[i];
-                int j = i - 1;
-                while (j >= 0 && more[j].updated > e.updated) {
-                    more[j + 1] = more[j];
-                    j--;
+        PoolEntry<R, C>[] buf = captureBuffer;
+        int n = 0;
+        for (StateSpots.Spot<R, C> s = stateSpots.takeListed(); s != null; ) {
+            StateSpots.Spot<R, C> next = StateSpots.unlist(s);
+            PoolEntry<R, C> e = s.entry;
+            if (e != null && e.capture()) {
+                if (n + threads.length == buf.length) {
+                    buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+                    captureBuffer = buf;
                 }
-                more[j + 1] = e;
+                buf[n++] = e;
             }
-            for (int i = 0; i < n; i++) {
-                intoIndex(more[i]);
-            }
+            s = next;
+        }
+        for (int i = 0; i < t; i++) {
+            buf[n++] = threads[i];
+            threads[i] = null;
+        }
+        if (n > 1) {
+            java.util.Arrays.sort(buf, 0, n, BY_RELEASE_TIME); // stable: on ties, state spots stay before thread spots
+        }
+        for (int i = 0; i < n; i++) {
+            intoIndex(buf[i]);
+            buf[i] = null;
         }
     }
+
+    private static final java.util.Comparator<PoolEntry<?, ?>> BY_RELEASE_TIME = (a, b) -> Long.compare(a.updated, b.updated);
 
     /**
      * A captured entry leaves the leased list for the idle index, as its newest entry; the segment stays registered
@@ -263,6 +292,30 @@ final class RouteSegment<R, C> {
         leased--;
         idle.push(e);
         registerIdle();
+    }
+
+    /**
+     * Under the lock: captures {@code e} if it is parked, filed by its release time (a parked entry no spot may show
+     * to an exact view any more: see {@link #displace} and {@link StateSpots#purge}).
+     */
+    void rescueLocked(PoolEntry<R, C> e) {
+        assert held();
+        if (e.capture()) {
+            unlinkLeased(e);
+            leased--;
+            idle.insertByReleaseTime(e);
+            registerIdle();
+        }
+    }
+
+    /** Without the lock: takes it to capture {@code e} if it is parked (see {@link #rescueLocked}). */
+    private void rescue(PoolEntry<R, C> e) {
+        lockExact();
+        try {
+            rescueLocked(e);
+        } finally {
+            unlockExact();
+        }
     }
 
     /**
@@ -303,16 +356,151 @@ final class RouteSegment<R, C> {
     }
 
     /**
-     * Under the lock: the current thread's stripe last released {@code e} here. The only place a spot's entry is
-     * replaced by another: an entry parked there is captured into the index, in the same critical section, so that no
-     * exact view misses it. (A parker that parks after the swap finds its spot taken and releases under the lock.)
+     * Without a lock, the second tier of the lock-free lease (see {@link StateSpots}): claims the parked entry in the
+     * spot of {@code state}, for a lease whose thread spot ({@code stripe}) has no usable entry, if it is the newest
+     * idle entry of that state; else null, and the lease takes the lock. Newest: every entry in the index is older than
+     * every parked one (placements under the lock capture first), and no thread spot shows an idle entry of the state
+     * released as late (that one may be newer; and this thread's own, if idle, is its affinity, which the locked path
+     * honours). The thread spots are read before the claim; an entry parked in one after that read was released during
+     * this lease, which is then ordered before that release.
+     */
+    PoolEntry<R, C> claimDisplaced(int stripe, Object state) {
+        StateSpots.Spot<R, C> s = stateSpots.get(state);
+        if (s == null) {
+            return null;
+        }
+        PoolEntry<R, C> d = s.entry;
+        if (d == null) {
+            return null;
+        }
+        int w = d.word();
+        if (!PoolEntry.isParked(w) || !sameState(state, d.state())) {
+            return null;
+        }
+        long released = d.updated;
+        for (int i = 0; i <= stripeMask; i++) {
+            PoolEntry<R, C> x = spots.get(i);
+            if (x == null || x == d || !PoolEntry.isIdleOrParked(x.word()) || !sameState(state, x.state())) {
+                continue;
+            }
+            if (i == stripe || x.updated >= released) {
+                return null;
+            }
+        }
+        if (!d.claimParked(w)) {
+            return null;
+        }
+        s.replace(d, null); // so that the spot does not show it once it is parked in a thread spot again
+        return d;
+    }
+
+    private static boolean sameState(Object asked, Object s) {
+        return asked == null ? s == null : asked.equals(s);
+    }
+
+    /**
+     * Without a lock, by a release of {@code e} whose thread spot {@code i} holds another entry {@code x}: makes the
+     * spot hold {@code e} (the caller then parks it) and returns true; or false, changing nothing that matters, and the
+     * release takes the lock. A parked {@code x} first moves to its state's spot, which is listed before {@code x}
+     * leaves the thread spot (an exact view reads thread spots first, then the list, so it sees {@code x} in one of
+     * them); false if that spot already holds a parked entry or there is none yet (the locked release makes it). An
+     * {@code x} that is not parked is replaced; if its lessee parked it meanwhile (it checks its spot after parking, and
+     * this reads its word after the swap: one of the two sees the other), it is captured here.
+     */
+    boolean displace(int i, PoolEntry<R, C> x, PoolEntry<R, C> e) {
+        if (PoolEntry.isParked(x.word())) {
+            StateSpots.Spot<R, C> s = stateSpots.get(x.state());
+            if (s == null) {
+                return false;
+            }
+            PoolEntry<R, C> occupant = s.entry;
+            if (occupant != x) {
+                if (occupant != null && PoolEntry.isParked(occupant.word())) {
+                    return false;
+                }
+                if (!s.replace(occupant, x)) {
+                    return false;
+                }
+            }
+            stateSpots.list(s);
+            if (!spots.compareAndSet(i, x, e)) {
+                return false; // x is in its thread spot still, or was taken from it: seen either way
+            }
+            if (s.dead) { // purged meanwhile: its capture may not have seen x
+                rescue(x);
+            }
+            return true;
+        }
+        if (!spots.compareAndSet(i, x, e)) {
+            return false;
+        }
+        if (PoolEntry.isParked(x.word())) {
+            rescue(x);
+        }
+        return true;
+    }
+
+    /**
+     * Under the lock: whether a parked entry of {@code state} may exist (in a thread spot or its state spot); if not,
+     * the newest idle entry of that state is the index's (see {@link #claimOfState}).
+     */
+    boolean mayHaveParked(Object state) {
+        assert held();
+        for (int i = 0; i <= stripeMask; i++) {
+            PoolEntry<R, C> x = spots.get(i);
+            if (x != null && PoolEntry.isParked(x.word()) && sameState(state, x.state())) {
+                return true;
+            }
+        }
+        StateSpots.Spot<R, C> s = stateSpots.get(state);
+        PoolEntry<R, C> d = s == null ? null : s.entry;
+        return d != null && PoolEntry.isParked(d.word());
+    }
+
+    /**
+     * Under the lock, with the lock-free path open and no parked entry of {@code state} ({@link #mayHaveParked}): the
+     * index's newest idle entry of exactly that state, claimed without capturing the other states' parked entries
+     * (they cannot change which entry HttpCore's rule picks, and capturing them would send their threads through the
+     * lock); null if the index has none (the caller then takes the exact view: the rule may fall back to a null state).
+     * Callers go through {@link LeaseLedger#claimOfState}.
+     */
+    PoolEntry<R, C> claimOfState(Object state) {
+        assert held() && fast;
+        PoolEntry<R, C> e = idle.claimOfState(state);
+        if (e != null) {
+            e.claim();
+            leasedEntries.addFirst(e);
+            leased++;
+            reused++;
+        }
+        return e;
+    }
+
+    /** Under the lock: a lease of {@code state} missed its thread spot; a later release may move an entry to this state's spot. */
+    void ensureStateSpot(Object state) {
+        assert held();
+        if (stateSpots != null) {
+            stateSpots.ensure(state);
+        }
+    }
+
+    /**
+     * Under the lock: the current thread's stripe last released {@code e} here. A spot's entry replaced under the lock:
+     * an entry parked there is captured into the index, in the same critical section, so that no exact view misses it
+     * (a parker that parks after the swap finds its spot taken and releases under the lock); if it is idle, its state
+     * gets a state spot, so that next time the release can move it there without the lock ({@link #displace}).
      */
     void noteReleased(int i, PoolEntry<R, C> e) {
         assert held();
         if (spots != null && spots.get(i) != e) {
             PoolEntry<R, C> old = spots.getAndSet(i, e);
-            if (old != null && old.capture()) {
-                intoIndex(old);
+            if (old != null) {
+                if (old.capture()) {
+                    intoIndex(old);
+                }
+                if (old.is(PoolEntry.IDLE)) { // idle, so it may have been parked (the exact view captured it first)
+                    stateSpots.ensure(old.state());
+                }
             }
         }
     }
@@ -330,6 +518,7 @@ final class RouteSegment<R, C> {
             for (int i = 0; i <= stripeMask; i++) {
                 spots.compareAndSet(i, e, null);
             }
+            stateSpots.forget(e);
         }
     }
 

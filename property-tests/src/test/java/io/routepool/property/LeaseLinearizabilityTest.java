@@ -155,8 +155,16 @@ public class LeaseLinearizabilityTest {
         return Integer.getInteger("routepool.property.factor", 1);
     }
 
+    /**
+     * Loops of more iterations than this count as spinning for the model checker, which then switches threads and,
+     * after enough of them, reports a hang. The pool's loops over a route's 16 spots (an exact view's capture, a
+     * lease's look for a newer entry of its state) are bounded, not spins: above them.
+     */
+    static final int LOOP_ITERATIONS_BEFORE_SWITCH = io.routepool.core.SpotsForTests.SPOTS + 4;
+
     static ModelCheckingOptions modelChecking() {
         return new ModelCheckingOptions()
+                .loopIterationsBeforeThreadSwitch(LOOP_ITERATIONS_BEFORE_SWITCH)
                 .iterations(25 * factor())
                 .invocationsPerIteration(400)
                 .threads(2)
