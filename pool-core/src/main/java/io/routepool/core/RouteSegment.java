@@ -106,7 +106,10 @@ final class RouteSegment<R, C> {
     private static final long FAST_OFF_NANOS = 10_000_000;
     private long lastCapture;
     private int captureStreak;
-    /** System.nanoTime until which the lock-free path stays off, or 0. */
+    /**
+     * Until when (on SystemTimeSource, the Ticker's base: raw System.nanoTime here kept the path off for as long as the
+     * machine had been up) the lock-free path stays off, or 0.
+     */
     private long fastOffUntil;
 
     /** Leased entries + creations in flight for a lessee + entries unlinked for closing by their lessee. */
@@ -189,7 +192,7 @@ final class RouteSegment<R, C> {
     static final int STATE_SPOTS_SLACK = 64;
 
     private void noteCapture() {
-        long now = System.nanoTime();
+        long now = SystemTimeSource.INSTANCE.nanoTime(); // the Ticker's base, which fastOff compares with
         if (now - lastCapture < STORM_GAP_NANOS) {
             if (++captureStreak >= STORM_STREAK) {
                 captureStreak = 0;

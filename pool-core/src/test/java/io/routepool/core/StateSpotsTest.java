@@ -219,4 +219,31 @@ class StateSpotsTest {
         assertThat(log.warnings().get(0)).contains("State mismatch on route a");
         log.records.clear();
     }
+
+    /**
+     * The capture-storm guard turns a route's lock-free path off for 10 ms, and then back on. (Its off period was
+     * compared on the Ticker's clock while it was set from raw System.nanoTime, so it lasted as long as the machine
+     * had been up: after one storm a route ran locked for good, and the state benchmark measured the locked path.)
+     */
+    @Test
+    void aCaptureStormTurnsTheLockFreePathOffForAWhileOnly() throws Exception {
+        pool(2, 20);
+        pool.release(lease(null), true);
+        RouteSegment<String, Conn> seg = pool.segmentOf("a");
+        boolean off = false;
+        for (int i = 0; i < 100_000 && !off; i++) {
+            pool.release(lease(null), true); // parks while the path is on
+            pool.getStats("a"); // an exact view: captures it
+            off = !seg.fast;
+        }
+        assertThat(off).as("a storm of captures turned the path off").isTrue();
+        Await.until("the lock-free path back after its off period", () -> {
+            pool.getStats("a");
+            return seg.fast;
+        });
+        pool.release(lease(null), true);
+        PoolEntry<String, Conn> e = lease(null);
+        pool.release(e, true);
+        assertThat(PoolEntry.isParked(e.word())).as("released without the lock again").isTrue();
+    }
 }
