@@ -470,13 +470,7 @@ final class RouteSegment<R, C> {
     PoolEntry<R, C> claimOfState(Object state) {
         assert held() && fast;
         PoolEntry<R, C> e = idle.claimOfState(state);
-        if (e != null) {
-            e.claim();
-            leasedEntries.addFirst(e);
-            leased++;
-            reused++;
-        }
-        return e;
+        return e == null ? null : leaseIdle(e);
     }
 
     /** Under the lock: a lease of {@code state} missed its thread spot; a later release may move an entry to this state's spot. */
@@ -604,13 +598,7 @@ final class RouteSegment<R, C> {
         } else {
             e = idle.claim(state);
         }
-        if (e != null) {
-            e.claim();
-            leasedEntries.addFirst(e);
-            leased++;
-            reused++;
-        }
-        return e;
+        return e == null ? null : leaseIdle(e);
     }
 
     /**
@@ -622,14 +610,11 @@ final class RouteSegment<R, C> {
     PoolEntry<R, C> claimAffine(Object state) {
         assert held();
         PoolEntry<R, C> e = affine(state);
-        if (e != null) {
-            idle.take(e);
-            e.claim();
-            leasedEntries.addFirst(e);
-            leased++;
-            reused++;
+        if (e == null) {
+            return null;
         }
-        return e;
+        idle.take(e);
+        return leaseIdle(e);
     }
 
     /**
@@ -646,6 +631,15 @@ final class RouteSegment<R, C> {
         }
         Object s = e.state();
         return (state == null ? s == null : state.equals(s)) ? e : null;
+    }
+
+    /** An idle entry taken out of the index becomes a lease (reused). */
+    private PoolEntry<R, C> leaseIdle(PoolEntry<R, C> e) {
+        e.claim();
+        leasedEntries.addFirst(e);
+        leased++;
+        reused++;
+        return e;
     }
 
     /** A lease takes a route unit to create a connection (the pool unit was taken with it). */

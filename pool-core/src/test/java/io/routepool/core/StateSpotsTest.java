@@ -64,15 +64,7 @@ class StateSpotsTest {
 
     /** One cycle of the worker: leases each state in turn and releases it with that state; returns the entries' ids. */
     long[] cycle(Object... states) throws Exception {
-        return onWorker(() -> {
-            long[] ids = new long[states.length];
-            for (int i = 0; i < states.length; i++) {
-                PoolEntry<String, Conn> e = lease(states[i]);
-                ids[i] = e.id();
-                release(e, states[i]);
-            }
-            return ids;
-        });
+        return onWorker(() -> cycle0(states));
     }
 
     @Test
