@@ -352,7 +352,7 @@ final class RouteSegment<R, C> {
             return null;
         }
         Object s = e.state(); // read after the word: the claim's CAS fails if a lease came and went since
-        if (state == null ? s != null : !state.equals(s)) {
+        if (!sameState(state, s)) {
             return null;
         }
         return e.claimParked(w) ? e : null;
@@ -630,7 +630,7 @@ final class RouteSegment<R, C> {
             return null;
         }
         Object s = e.state();
-        return (state == null ? s == null : state.equals(s)) ? e : null;
+        return sameState(state, s) ? e : null;
     }
 
     /** An idle entry taken out of the index becomes a lease (reused). */
