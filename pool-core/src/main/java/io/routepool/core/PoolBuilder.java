@@ -120,10 +120,10 @@ public final class PoolBuilder<R, C> {
         return this;
     }
 
-    /** Package-private, for tests: the number of spots per route (a power of two, at least 1). */
+    /** Package-private, for tests: the number of spots per route (a power of two, 1 to 32: one bit each in a mask). */
     PoolBuilder<R, C> spots(int n) {
-        if (n < 1 || Integer.bitCount(n) != 1) {
-            throw new IllegalArgumentException("spots must be a power of two, was " + n);
+        if (n < 1 || n > 32 || Integer.bitCount(n) != 1) {
+            throw new IllegalArgumentException("spots must be a power of two from 1 to 32, was " + n);
         }
         this.spots = n;
         return this;

@@ -141,6 +141,11 @@ public final class PoolEntry<R, C> extends PaddedLinked<PoolEntry<R, C>> {
      * FRESH), folded into the segment's count under its lock when the entry leaves the leased list.
      */
     long fastReuses;
+    /**
+     * The state spot this entry was last claimed from or moved to (StateSpots.spotOf): a hint, written without a lock by
+     * its lessee or the release that moves it, and used only after its key and liveness are checked against the entry.
+     */
+    StateSpots.Spot<R, C> stateSpot;
 
     PoolEntry(RouteSegment<R, C> segment, long id, C connection, long created, long validityDeadline) {
         this.segment = segment;

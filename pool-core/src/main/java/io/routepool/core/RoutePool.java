@@ -121,10 +121,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
     private PoolEntry<R, C> claimIdle(RouteSegment<R, C> seg, Object state, Thread me, Throwable site) {
         if (seg.fast) {
             int stripe = seg.stripe(me);
-            PoolEntry<R, C> e = seg.claimParked(stripe, state);
-            if (e == null) {
-                e = seg.claimDisplaced(stripe, state);
-            }
+            PoolEntry<R, C> e = seg.claimLockFree(stripe, state);
             if (e != null) {
                 LeaseLedger.leaseClaimed(e, me, clocks.leaseTime(), site);
                 return e;
@@ -255,6 +252,31 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
         entry.expiry = keepAliveNanos > 0 ? Math.min(Arithmetic.saturatedAdd(now, keepAliveNanos), validity) : validity;
     }
 
+    /** See {@link RouteSegment.Rescuer}; one instance, so that passing it allocates nothing. */
+    private final RouteSegment.Rescuer<R, C> rescuer = this::finishHiddenRelease;
+
+    /**
+     * Finishes the release of {@code e}, parked where an exact view may have missed it (RouteSegment.displace): under the
+     * lock, if it is still parked, it is taken back and placed as a locked release would place it, filed by its
+     * release time; so a waiter that queued meanwhile gets it. Nothing to do if a lease or a capture took it.
+     */
+    private void finishHiddenRelease(RouteSegment<R, C> seg, PoolEntry<R, C> e) {
+        Waiter<R, C> w;
+        HandOff.Disposal d;
+        seg.lockExact();
+        try {
+            int parked = e.word();
+            if (!PoolEntry.isParked(parked) || !e.unpark(parked)) {
+                return;
+            }
+            w = handOff.placeLocked(seg, e, true);
+            d = HandOff.disposal(e, w);
+        } finally {
+            seg.unlockExact();
+        }
+        handOff.finish(seg, e, d, w, true);
+    }
+
     /**
      * The lock-free release (see RouteSegment, "The lock-free hit path"): parks the entry if this thread's spot
      * already holds it (or is empty, and takes it), or if the spot's entry could be moved aside
@@ -270,7 +292,7 @@ final class RoutePool<R, C> implements KeyedPool<R, C> {
             return false;
         }
         PoolEntry<R, C> inSpot = seg.spots.get(stripe);
-        if (inSpot != entry && (inSpot == null ? !seg.spots.compareAndSet(stripe, null, entry) : !seg.displace(stripe, inSpot, entry))) {
+        if (inSpot != entry && (inSpot == null ? !seg.fillSpot(stripe, entry) : !seg.displace(stripe, inSpot, entry, rescuer))) {
             return false;
         }
         stamp(entry, now, keepAliveNanos);

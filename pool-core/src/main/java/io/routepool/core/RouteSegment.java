@@ -38,7 +38,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * words: one of the two sees the other, so no parked entry is missed and no waiter misses a release.) A lock-free
  * release parks into a spot that holds its entry, was empty, or whose entry it moved aside ({@link #displace}: a
  * parked one to its state's spot in {@link #stateSpots}, listed before it leaves the thread spot; one that is not
- * parked is replaced, and captured if its lessee parked it meanwhile); under the lock, {@link #noteReleased} replaces
+ * parked is replaced, and an entry swapped out that was parked anew meanwhile has its release finished under the lock,
+ * see {@link Rescuer}); under the lock, {@link #noteReleased} replaces
  * a spot's entry and captures it if it was parked. A release also checks, after its CAS, that its spot still holds
  * its entry; if not, it takes it back the same way. So every parked entry whose release has returned is in a thread
  * spot or a listed state spot of its segment, where lockExact finds it (thread spots first, then the list).
@@ -86,6 +87,16 @@ final class RouteSegment<R, C> {
      * lock-free lease and release (the one read-mostly word of the route they read).
      */
     volatile boolean fast;
+    @SuppressWarnings("rawtypes")
+    private static final java.util.concurrent.atomic.AtomicIntegerFieldUpdater<RouteSegment> STRIPES_USED =
+            java.util.concurrent.atomic.AtomicIntegerFieldUpdater.newUpdater(RouteSegment.class, "stripesUsed");
+    /**
+     * One bit per thread spot that has ever held an entry ({@link #fillSpot}, {@link #noteReleased}): set before the
+     * spot is first written, never cleared; so a reader that reads the mask and then the spots of its bits sees every
+     * spot filled before it read the mask. Read-mostly (written once per stripe); lets {@link #claimDisplaced} read
+     * only the spots in use.
+     */
+    private volatile int stripesUsed;
     private final PoolState pool;
     /** The pool's list of segments that may hold idle entries (Segments). */
     private final java.util.Queue<RouteSegment<R, C>> idleSegments;
@@ -298,8 +309,8 @@ final class RouteSegment<R, C> {
     }
 
     /**
-     * Under the lock: captures {@code e} if it is parked, filed by its release time (a parked entry no spot may show
-     * to an exact view any more: see {@link #displace} and {@link StateSpots#purge}).
+     * Under the lock, in an exact view: captures {@code e} if it is parked, filed by its release time (the entry of a
+     * purged state spot, which no exact view would find any more: see {@link StateSpots#purge}).
      */
     void rescueLocked(PoolEntry<R, C> e) {
         assert held();
@@ -311,14 +322,13 @@ final class RouteSegment<R, C> {
         }
     }
 
-    /** Without the lock: takes it to capture {@code e} if it is parked (see {@link #rescueLocked}). */
-    private void rescue(PoolEntry<R, C> e) {
-        lockExact();
-        try {
-            rescueLocked(e);
-        } finally {
-            unlockExact();
-        }
+    /**
+     * Finishes the release of a parked entry that a lock-free release may have hidden from exact views for a moment
+     * ({@link #displace}): an exact view in that moment may have seen no idle entry and queued a waiter, so the entry is
+     * placed as a locked release places it (RoutePool), not merely captured.
+     */
+    interface Rescuer<R, C> {
+        void rescue(RouteSegment<R, C> seg, PoolEntry<R, C> e);
     }
 
     /**
@@ -338,24 +348,42 @@ final class RouteSegment<R, C> {
         return (int) t.getId() & stripeMask;
     }
 
+    /** Marks spot {@code i} as in use (see {@link #stripesUsed}), before it is first written. */
+    private void markUsed(int i) {
+        int bit = 1 << i;
+        int m;
+        while (((m = stripesUsed) & bit) == 0 && !STRIPES_USED.compareAndSet(this, m, m | bit)) {
+            // another stripe marked itself meanwhile: try again
+        }
+    }
+
+    /** Without a lock: a release files {@code e} in its empty spot {@code i}; false if the spot is not empty. */
+    boolean fillSpot(int i, PoolEntry<R, C> e) {
+        markUsed(i);
+        return spots.compareAndSet(i, null, e);
+    }
+
     /**
-     * Without a lock: claims the parked entry in spot {@code i} if its state equals {@code state}, or returns null.
-     * The caller records the lease and calls {@link PoolEntry#leaseStarted}.
+     * Without a lock, the lock-free lease: claims the parked entry in this thread's spot ({@code stripe}) if its state
+     * equals {@code state}, else the one in the state's spot ({@link #claimDisplaced}); null if neither serves, and the
+     * lease takes the lock. The caller records the lease and calls {@link PoolEntry#leaseStarted}.
      */
-    PoolEntry<R, C> claimParked(int i, Object state) {
-        PoolEntry<R, C> e = spots.get(i);
-        if (e == null) {
-            return null;
+    PoolEntry<R, C> claimLockFree(int stripe, Object state) {
+        PoolEntry<R, C> e = spots.get(stripe);
+        boolean ownOther = false;
+        if (e != null) {
+            int w = e.word();
+            if (PoolEntry.isParked(w)) {
+                if (sameState(state, e.state())) { // state read after the word: the CAS fails if a lease came and went
+                    if (e.claimParked(w)) {
+                        return e;
+                    }
+                } else {
+                    ownOther = true; // parked, of another state: not an entry the second tier must defer to
+                }
+            }
         }
-        int w = e.word();
-        if (!PoolEntry.isParked(w)) {
-            return null;
-        }
-        Object s = e.state(); // read after the word: the claim's CAS fails if a lease came and went since
-        if (!sameState(state, s)) {
-            return null;
-        }
-        return e.claimParked(w) ? e : null;
+        return claimDisplaced(stripe, state, ownOther);
     }
 
     /**
@@ -365,9 +393,11 @@ final class RouteSegment<R, C> {
      * every parked one (placements under the lock capture first), and no thread spot shows an idle entry of the state
      * released as late (that one may be newer; and this thread's own, if idle, is its affinity, which the locked path
      * honours). The thread spots are read before the claim; an entry parked in one after that read was released during
-     * this lease, which is then ordered before that release.
+     * this lease, which is then ordered before that release. Only the spots in use are read ({@link #stripesUsed}: a
+     * spot not in the mask was empty when it was read), and not this thread's own when {@code ownOther} says it was
+     * just read holding a parked entry of another state.
      */
-    PoolEntry<R, C> claimDisplaced(int stripe, Object state) {
+    private PoolEntry<R, C> claimDisplaced(int stripe, Object state, boolean ownOther) {
         StateSpots.Spot<R, C> s = stateSpots.get(state);
         if (s == null) {
             return null;
@@ -381,7 +411,12 @@ final class RouteSegment<R, C> {
             return null;
         }
         long released = d.updated;
-        for (int i = 0; i <= stripeMask; i++) {
+        int used = stripesUsed;
+        if (ownOther) {
+            used &= ~(1 << stripe); // read a moment ago: its entry was parked and of another state
+        }
+        for (; used != 0; used &= used - 1) {
+            int i = Integer.numberOfTrailingZeros(used);
             PoolEntry<R, C> x = spots.get(i);
             if (x == null || x == d || !PoolEntry.isIdleOrParked(x.word()) || !sameState(state, x.state())) {
                 continue;
@@ -393,7 +428,8 @@ final class RouteSegment<R, C> {
         if (!d.claimParked(w)) {
             return null;
         }
-        s.replace(d, null); // so that the spot does not show it once it is parked in a thread spot again
+        // The spot keeps showing d (a hint): when d's release moves it back here, the spot needs no write.
+        d.stateSpot = s;
         return d;
     }
 
@@ -407,12 +443,18 @@ final class RouteSegment<R, C> {
      * release takes the lock. A parked {@code x} first moves to its state's spot, which is listed before {@code x}
      * leaves the thread spot (an exact view reads thread spots first, then the list, so it sees {@code x} in one of
      * them); false if that spot already holds a parked entry or there is none yet (the locked release makes it). An
-     * {@code x} that is not parked is replaced; if its lessee parked it meanwhile (it checks its spot after parking, and
-     * this reads its word after the swap: one of the two sees the other), it is captured here.
+     * {@code x} that is not parked is replaced.
+     *
+     * <p>A spot shows an entry across its leases (claims leave it showing), so a reference swapped out may name an entry
+     * that was parked again after it was judged: every swap reads the word of what it swapped out afterwards, and an
+     * entry parked anew (for the thread spot: another generation than the one moved) goes to {@code rescuer}. The
+     * entry's parker checks its spot after parking and the swapper reads the word after swapping: one of the two sees
+     * the other.
      */
-    boolean displace(int i, PoolEntry<R, C> x, PoolEntry<R, C> e) {
-        if (PoolEntry.isParked(x.word())) {
-            StateSpots.Spot<R, C> s = stateSpots.get(x.state());
+    boolean displace(int i, PoolEntry<R, C> x, PoolEntry<R, C> e, Rescuer<R, C> rescuer) {
+        int w = x.word();
+        if (PoolEntry.isParked(w)) {
+            StateSpots.Spot<R, C> s = stateSpots.spotOf(x);
             if (s == null) {
                 return false;
             }
@@ -424,13 +466,19 @@ final class RouteSegment<R, C> {
                 if (!s.replace(occupant, x)) {
                     return false;
                 }
+                if (occupant != null && PoolEntry.isParked(occupant.word())) {
+                    // parked since it was judged: its release may have moved it here with no write (it was showing)
+                    rescuer.rescue(this, occupant);
+                    return false;
+                }
             }
             stateSpots.list(s);
             if (!spots.compareAndSet(i, x, e)) {
                 return false; // x is in its thread spot still, or was taken from it: seen either way
             }
-            if (s.dead) { // purged meanwhile: its capture may not have seen x
-                rescue(x);
+            int now = x.word();
+            if (s.dead || (now != w && PoolEntry.isParked(now))) {
+                rescuer.rescue(this, x); // purged meanwhile (its capture may not have seen x), or parked anew here
             }
             return true;
         }
@@ -438,7 +486,7 @@ final class RouteSegment<R, C> {
             return false;
         }
         if (PoolEntry.isParked(x.word())) {
-            rescue(x);
+            rescuer.rescue(this, x);
         }
         return true;
     }
@@ -490,6 +538,7 @@ final class RouteSegment<R, C> {
     void noteReleased(int i, PoolEntry<R, C> e) {
         assert held();
         if (spots != null && spots.get(i) != e) {
+            markUsed(i);
             PoolEntry<R, C> old = spots.getAndSet(i, e);
             if (old != null) {
                 if (old.capture()) {

@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  *   <li>A spot is made, and the map is made, only under the segment's lock (no allocation on the lock-free path); it is
  *       read without it.</li>
  *   <li>A spot's {@code entry} is a hint, the entry's word is the truth; a spot holds at most one <em>parked</em> entry:
- *       a release replaces an entry only if it is not parked.</li>
+ *       a release replaces an entry only if it is not parked. A claim leaves its entry showing (the entry's release
+ *       then moves it back with no write on the spot), so the entry shown may be leased, parked in a thread spot, or
+ *       idle in the index; every parked entry is in a thread spot or in the spot it was last moved to, or both.</li>
  *   <li>A spot that got a parked entry is {@linkplain #list listed} before that entry leaves its thread spot, so an
  *       exact view, which reads the thread spots first and drains the list after, sees the entry in one of the two.</li>
  *   <li>A spot leaves the map only in an exact view ({@link #purge}), after the capture, and is marked {@code dead}
@@ -78,6 +80,23 @@ final class StateSpots<R, C> {
         }
         Spot<R, C> s = m.get(key(state));
         return s == null || s.dead ? null : s;
+    }
+
+    /**
+     * Without a lock: the live spot of {@code e}'s state, found from the spot the entry last knew (no hashing) when that
+     * spot's key is the entry's state object itself, else looked up (and remembered in the entry).
+     */
+    Spot<R, C> spotOf(PoolEntry<R, C> e) {
+        Object state = e.state();
+        Spot<R, C> s = e.stateSpot;
+        if (s != null && s.key == key(state) && !s.dead) {
+            return s;
+        }
+        s = get(state);
+        if (s != null) {
+            e.stateSpot = s;
+        }
+        return s;
     }
 
     /** Under the lock: makes the spot of {@code state} if it has none (a later release can then move an entry there). */
@@ -153,8 +172,16 @@ final class StateSpots<R, C> {
         }
     }
 
-    /** A closed entry leaves its state's spot (so that no spot keeps a closed connection reachable). */
+    /**
+     * A closed entry leaves its state's spot and the spot it last knew (so that a spot keeps no closed connection
+     * reachable; a claim leaves its entry showing in the spot, and the entry's state may have changed since).
+     */
     void forget(PoolEntry<R, C> e) {
+        Spot<R, C> known = e.stateSpot;
+        if (known != null) {
+            known.replace(e, null);
+            e.stateSpot = null;
+        }
         Spot<R, C> s = get(e.state());
         if (s != null) {
             s.replace(e, null);

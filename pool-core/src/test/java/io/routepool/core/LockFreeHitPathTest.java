@@ -245,11 +245,14 @@ class LockFreeHitPathTest {
     }
 
     @Test
-    void theNumberOfSpotsMustBeAPowerOfTwo() {
+    void theNumberOfSpotsMustBeAPowerOfTwoUpTo32() {
         assertThatThrownBy(() -> KeyedPool.builder(conns).spots(3)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("spots must be a power of two, was 3");
+                .hasMessage("spots must be a power of two from 1 to 32, was 3");
         assertThatThrownBy(() -> KeyedPool.builder(conns).spots(0)).isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("spots must be a power of two, was 0");
+                .hasMessage("spots must be a power of two from 1 to 32, was 0");
+        assertThatThrownBy(() -> KeyedPool.builder(conns).spots(64)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("spots must be a power of two from 1 to 32, was 64");
+        assertThat(KeyedPool.builder(conns).spots(32)).isNotNull();
     }
 
     @Test
