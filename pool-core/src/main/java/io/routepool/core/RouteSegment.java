@@ -235,12 +235,23 @@ final class RouteSegment<R, C> {
         return false;
     }
 
-    /** Sets {@link #fast} if the route allows the lock-free path now, and unlocks. */
+    /**
+     * Sets {@link #fast} if the route allows the lock-free path now, and unlocks. A section that locked plainly (a lease
+     * served by affinity or by {@link #claimOfState}, which capture nothing) may find the path no longer allowed (the
+     * pool closed, a limit lowered meanwhile): it turns the path off as {@link #makeExact} does, capturing the parked
+     * entries, since nothing may stay parked while the path is off (an exact view then captures nothing: close would
+     * leave them open, and a waiter would not see them).
+     */
     void unlockExact() {
         boolean allow = spots != null && !retired && inIdleSegments && waiters.size() == 0 && !pool.closed
                 && allocated <= max(pool.defaultMaxPerRoute) && !fastOff();
         if (allow != fast) {
-            fast = allow;
+            if (allow) {
+                fast = true;
+            } else {
+                fast = false;
+                captureParked();
+            }
         }
         lock.unlock();
     }
