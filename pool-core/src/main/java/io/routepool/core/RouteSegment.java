@@ -101,27 +101,8 @@ final class RouteSegment<R, C> {
     /** The pool's list of segments that may hold idle entries (Segments). */
     private final java.util.Queue<RouteSegment<R, C>> idleSegments;
 
-    /*
-     * Capture storms. When more threads share a route than it has spots (a stripe's threads take each other's entries)
-     * or a thread holds several connections of a route at once, releases and leases keep missing their spot, and each
-     * miss captures every parked entry, sending the other threads through the lock in turn (measured: one thread
-     * alternating states does 4.9 ops/us with this guard, 3.7 without; see DESIGN.md, "Capture storms"). So a route
-     * whose captures come in a storm (STORM_STREAK of them, each
-     * within STORM_GAP_NANOS of the last) turns its lock-free path off for FAST_OFF_NANOS and runs locked (as a
-     * lock-based pool does, without captures), then tries again. Performance only: both paths give the same
-     * results. Guarded by the lock; System.nanoTime is read only on the locked path, and only at a capture (the
-     * off period is checked on the coarse clock, see fastOff).
-     */
-    private static final long STORM_GAP_NANOS = 20_000;
-    private static final int STORM_STREAK = 16;
-    private static final long FAST_OFF_NANOS = 10_000_000;
-    private long lastCapture;
-    private int captureStreak;
-    /**
-     * Until when (on SystemTimeSource, the Ticker's base: raw System.nanoTime here kept the path off for as long as the
-     * machine had been up) the lock-free path stays off, or 0.
-     */
-    private long fastOffUntil;
+    /** The capture-storm guard (see {@link CaptureStorms}), guarded by the lock. */
+    private final CaptureStorms storms;
 
     /** Leased entries + creations in flight for a lessee + entries unlinked for closing by their lessee. */
     private int leased;
@@ -155,6 +136,7 @@ final class RouteSegment<R, C> {
         this.idle = new IdleIndex<>(lock, fifo);
         this.spots = fifo ? null : new AtomicReferenceArray<>(spotCount);
         this.stateSpots = fifo ? null : new StateSpots<>(lock);
+        this.storms = new CaptureStorms(lock);
         this.stripeMask = spotCount - 1;
         this.pool = pool;
         this.waiters = new WaiterQueue<>(lock, pool.waiting);
@@ -192,7 +174,7 @@ final class RouteSegment<R, C> {
         if (fast) {
             fast = false; // parkers from now on take their entries back; those before are seen below
             captureParked();
-            noteCapture();
+            storms.noteCapture();
         }
         if (stateSpots != null && stateSpots.size() > STATE_SPOTS_SLACK + 2 * allocated) {
             stateSpots.purge(idle, this::rescueLocked); // after the capture: nothing parked but what a release parks now
@@ -201,39 +183,6 @@ final class RouteSegment<R, C> {
 
     /** State spots kept beyond twice the route's connections before a purge forgets those of states with no idle entry. */
     static final int STATE_SPOTS_SLACK = 64;
-
-    private void noteCapture() {
-        long now = SystemTimeSource.INSTANCE.nanoTime(); // the Ticker's base, which fastOff compares with
-        if (now - lastCapture < STORM_GAP_NANOS) {
-            if (++captureStreak >= STORM_STREAK) {
-                captureStreak = 0;
-                fastOffUntil = now + FAST_OFF_NANOS;
-                if (fastOffUntil == 0) {
-                    fastOffUntil = 1;
-                }
-            }
-        } else {
-            captureStreak = 0;
-        }
-        lastCapture = now;
-    }
-
-    /**
-     * Under the lock: the lock-free path is off after a capture storm, for a while. Read on every unlock while it is
-     * off, so it reads the coarse clock (the off period then lasts up to a tick longer): System.nanoTime here cost the
-     * locked path half its throughput (StateScaleBenchmark, 1 other state: 4.9 ops/us against 10.1; DESIGN.md,
-     * "Capture storms").
-     */
-    private boolean fastOff() {
-        if (fastOffUntil == 0) {
-            return false;
-        }
-        if (Ticker.now() - fastOffUntil < 0) {
-            return true;
-        }
-        fastOffUntil = 0;
-        return false;
-    }
 
     /**
      * Sets {@link #fast} if the route allows the lock-free path now, and unlocks. A section that locked plainly (a lease
@@ -244,7 +193,7 @@ final class RouteSegment<R, C> {
      */
     void unlockExact() {
         boolean allow = spots != null && !retired && inIdleSegments && waiters.size() == 0 && !pool.closed
-                && allocated <= max(pool.defaultMaxPerRoute) && !fastOff();
+                && allocated <= max(pool.defaultMaxPerRoute) && !storms.pathOff();
         if (allow != fast) {
             if (allow) {
                 fast = true;

@@ -22,7 +22,8 @@ import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
  *   <li>A spot that got a parked entry is {@linkplain #list listed} before that entry leaves its thread spot, so an
  *       exact view, which reads the thread spots first and drains the list after, sees the entry in one of the two.</li>
  *   <li>A spot leaves the map only in an exact view ({@link #purge}), after the capture, and is marked {@code dead}
- *       before; a release that filled a dead spot reads the mark after filling it and captures its entry itself.</li>
+ *       before; a release that filled a dead spot reads the mark after filling it and has its entry's release finished
+ *       under the lock (RouteSegment.Rescuer).</li>
  * </ul>
  */
 final class StateSpots<R, C> {

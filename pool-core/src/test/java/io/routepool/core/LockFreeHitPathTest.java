@@ -30,8 +30,7 @@ class LockFreeHitPathTest {
     RoutePool<String, Conn> pool;
 
     RoutePool<String, Conn> pool(int maxPerRoute, int maxTotal) {
-        pool = (RoutePool<String, Conn>) KeyedPool.builder(conns).logger(log).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal)
-                .timeSource(time).maintenanceInterval(Duration.ZERO).build();
+        pool = conns.manualPool(log, time, maxPerRoute, maxTotal);
         return pool;
     }
 
@@ -46,6 +45,17 @@ class LockFreeHitPathTest {
 
     PoolEntry<String, Conn> now(String route) throws Exception {
         return pool.lease(route, null, 0, MILLISECONDS);
+    }
+
+    /**
+     * A connection of {@code route} leased again by affinity after a first release through the lock opened the route's
+     * lock-free path: its next release parks it.
+     */
+    PoolEntry<String, Conn> leasedOnOpenPath(String route) throws Exception {
+        PoolEntry<String, Conn> e = now(route);
+        pool.release(e, true);
+        assertThat(now(route)).isSameAs(e);
+        return e;
     }
 
     static boolean parked(PoolEntry<?, ?> e) {
@@ -187,9 +197,7 @@ class LockFreeHitPathTest {
     @Test
     void aReleaseOnARouteWithAWaiterHandsTheEntryOver() throws Exception {
         pool(1, 20);
-        PoolEntry<String, Conn> e = now("a");
-        pool.release(e, true);
-        assertThat(now("a")).isSameAs(e);
+        PoolEntry<String, Conn> e = leasedOnOpenPath("a");
         RouteSegment<String, Conn> seg = pool.segmentOf("a");
         assertThat(seg.fast).isTrue();
         CompletableFuture<PoolEntry<String, Conn>> waiter = pool.leaseAsync("a", null, 30, SECONDS);
@@ -232,9 +240,7 @@ class LockFreeHitPathTest {
     @Test
     void aCapacityWaiterGetsTheRoomOfAnEntryParkedWhileItQueued() throws Exception {
         pool(2, 1);
-        PoolEntry<String, Conn> e = now("a");
-        pool.release(e, true);
-        assertThat(now("a")).isSameAs(e);
+        PoolEntry<String, Conn> e = leasedOnOpenPath("a");
         CompletableFuture<PoolEntry<String, Conn>> b = pool.leaseAsync("b", null, 30, SECONDS);
         Await.until("b waits for capacity", () -> pool.getTotalStats().pending() == 1);
         pool.release(e, true); // capacity waiters: the release goes through the lock, which evicts e for b
@@ -310,9 +316,7 @@ class LockFreeHitPathTest {
     @Test
     void aLeaseThatTakesTheLockAfterCloseBeganLeavesNoParkedConnectionOpen() throws Exception {
         pool(2, 20);
-        PoolEntry<String, Conn> e = now("a");
-        pool.release(e, true);
-        assertThat(now("a")).isSameAs(e);
+        PoolEntry<String, Conn> e = leasedOnOpenPath("a");
         pool.release(e, true);
         assertThat(parked(e)).as("released without the lock: parked").isTrue();
         RouteSegment<String, Conn> seg = pool.segmentOf("a");

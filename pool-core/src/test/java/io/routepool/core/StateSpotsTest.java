@@ -33,8 +33,7 @@ class StateSpotsTest {
     RoutePool<String, Conn> pool;
 
     RoutePool<String, Conn> pool(int maxPerRoute, int maxTotal) {
-        pool = (RoutePool<String, Conn>) KeyedPool.builder(conns).logger(log).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal)
-                .timeSource(time).maintenanceInterval(Duration.ZERO).build();
+        pool = conns.manualPool(log, time, maxPerRoute, maxTotal);
         return pool;
     }
 

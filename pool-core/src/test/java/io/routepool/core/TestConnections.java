@@ -36,6 +36,12 @@ final class TestConnections implements ConnectionFactory<String, TestConnections
     }
 
     final List<Conn> created = new CopyOnWriteArrayList<>();
+
+    /** A pool on these connections with {@code log}, the fake clock {@code time} and no background maintenance. */
+    RoutePool<String, Conn> manualPool(CapturedLog log, FakeTime time, int maxPerRoute, int maxTotal) {
+        return (RoutePool<String, Conn>) KeyedPool.builder(this).logger(log).defaultMaxPerRoute(maxPerRoute).maxTotal(maxTotal)
+                .timeSource(time).maintenanceInterval(java.time.Duration.ZERO).build();
+    }
     private final AtomicInteger serials = new AtomicInteger();
     final AtomicInteger open = new AtomicInteger();
     final AtomicInteger maxOpen = new AtomicInteger();
